@@ -1,0 +1,143 @@
+# Tessera: `make` builds build/tessera.iso; `make run`, `make test`,
+# `make bench`, `make debug`. Each does its own set-up (tools/setup.sh).
+
+BUILD := build
+CC := gcc
+LD := ld
+OBJCOPY := objcopy
+NM := nm
+PYTHON := python3
+
+ISO := $(BUILD)/tessera.iso
+KERNEL := $(BUILD)/kernel/kernel.elf
+SETUP_STAMP := $(BUILD)/.setup-done
+
+.PHONY: all run test bench debug clean setup host-tests
+all: $(ISO)
+
+# ---- set-up: Debian packages and a tool check, once per package list ----
+$(SETUP_STAMP): tools/setup.sh tools/check-tools.sh
+	@bash tools/setup.sh
+setup: $(SETUP_STAMP)
+
+GCC_INCLUDE = $(shell $(CC) -print-file-name=include)
+COMMON_FLAGS := -std=gnu11 -g -O2 -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration -fno-pic -fno-pie \
+    -fno-stack-protector -fno-omit-frame-pointer -ffreestanding -nostdinc \
+    -I kernel/abi -I libs/common/include
+
+# ---- kernel ----
+KERNEL_CFLAGS := $(COMMON_FLAGS) -isystem $(GCC_INCLUDE) -mcmodel=kernel -mno-red-zone \
+    -mgeneral-regs-only -fno-optimize-sibling-calls -fno-asynchronous-unwind-tables
+KERNEL_SRCS := $(wildcard kernel/core/*.c) $(wildcard kernel/arch/x64/*.c) \
+    $(wildcard kernel/arch/x64/*.S) $(wildcard libs/common/*.c)
+KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_SRCS))
+
+$(BUILD)/kernel/%.c.o: %.c | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/kernel/%.S.o: %.S | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+
+# Two links: the first gives the addresses for the symbol table, which the
+# second puts between .data and .bss, where it moves no function.
+KLD := $(LD) -n -nostdlib -z max-page-size=4096 --no-warn-rwx-segments -T kernel/arch/x64/kernel.ld
+$(BUILD)/kernel/ksyms0.S: tools/gensyms.py
+	@mkdir -p $(dir $@)
+	$(PYTHON) tools/gensyms.py < /dev/null > $@
+$(BUILD)/kernel/kernel.pass1: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms0.o kernel/arch/x64/kernel.ld
+	$(KLD) -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms0.o
+$(BUILD)/kernel/ksyms.S: $(BUILD)/kernel/kernel.pass1 tools/gensyms.py
+	$(NM) -n --defined-only $< | $(PYTHON) tools/gensyms.py > $@
+$(BUILD)/kernel/%.o: $(BUILD)/kernel/%.S
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+$(KERNEL): $(BUILD)/kernel/kernel.pass1 $(BUILD)/kernel/ksyms.o
+	$(KLD) -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o
+	@$(NM) -n $(BUILD)/kernel/kernel.pass1 | grep -i ' t ' > $(BUILD)/kernel/text1.sym
+	@$(NM) -n $@ | grep -i ' t ' > $(BUILD)/kernel/text2.sym
+	@cmp -s $(BUILD)/kernel/text1.sym $(BUILD)/kernel/text2.sym || \
+	    { echo "kernel: the symbol table moved code; check kernel.ld"; rm -f $@; exit 1; }
+
+# ---- user space ----
+USER_CFLAGS := $(COMMON_FLAGS) -isystem $(GCC_INCLUDE) -I libs/tessera/include -I $(BUILD)/gen \
+    -fno-asynchronous-unwind-tables
+USER_LDFLAGS := -static -nostdlib -no-pie -Wl,--build-id=none -z max-page-size=4096 -T libs/tessera/user.ld
+LIBGCC = $(shell $(CC) -print-libgcc-file-name)
+
+# Interfaces: every .idl becomes one generated header under build/gen/idl/.
+IDL_FILES := $(wildcard servers/*/*.idl) $(wildcard tests/*/*.idl)
+IDL_HEADERS := $(patsubst %.idl,$(BUILD)/gen/idl/%.h,$(notdir $(IDL_FILES)))
+vpath %.idl $(sort $(dir $(IDL_FILES)))
+$(BUILD)/gen/idl/%.h: %.idl tools/idlgen.py
+	@mkdir -p $(dir $@)
+	$(PYTHON) tools/idlgen.py $< -o $@
+
+USER_LIB_SRCS := $(wildcard libs/tessera/*.c) $(wildcard libs/tessera/*.S) $(wildcard libs/common/*.c)
+USER_LIB_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(USER_LIB_SRCS))
+$(BUILD)/user/%.c.o: %.c $(IDL_HEADERS) | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/user/%.S.o: %.S | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/user/libtessera.a: $(USER_LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+# A program is every .c in its directory: servers/NAME, apps/NAME, tests/NAME.
+PROGRAM_DIRS := servers/init tests/ktest
+define program
+$(BUILD)/bootfs/$(1): $(patsubst %,$(BUILD)/user/%.o,$(wildcard $(1)/*.c)) $(BUILD)/user/libtessera.a libs/tessera/user.ld
+	@mkdir -p $$(dir $$@)
+	$(CC) $(USER_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(BUILD)/user/libtessera.a $(LIBGCC)
+endef
+$(foreach d,$(PROGRAM_DIRS),$(eval $(call program,$(d))))
+PROGRAMS := $(patsubst %,$(BUILD)/bootfs/%,$(PROGRAM_DIRS))
+
+# ---- boot archive and ISO ----
+BOOTFS_FILES := $(PROGRAMS) $(BUILD)/bootfs/etc/boot.conf
+$(BUILD)/bootfs/etc/boot.conf: servers/init/boot.conf
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(BUILD)/boot.tar: $(BOOTFS_FILES)
+	cd $(BUILD)/bootfs && tar --format=ustar --owner=0 --group=0 --numeric-owner \
+	    --sort=name --mtime=@0 -cf ../boot.tar .
+$(ISO): $(KERNEL) $(BUILD)/boot.tar iso/grub.cfg
+	@mkdir -p $(BUILD)/iso/boot/grub
+	cp iso/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
+	cp $(KERNEL) $(BUILD)/iso/boot/tessera.elf
+	cp $(BUILD)/boot.tar $(BUILD)/iso/boot/boot.tar
+	grub-mkrescue -o $@ $(BUILD)/iso 2> $(BUILD)/grub-mkrescue.log || \
+	    { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
+# ---- host unit tests (ASan + UBSan) ----
+HOST_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+    -fno-omit-frame-pointer -DCOMMON_HOST_TEST -Wall -Wno-unused-function \
+    -I kernel/abi -I libs/common/include -I libs/tessera/include -I tests/host -I $(BUILD)/gen/host
+HOST_COMMON := $(filter-out libs/common/string.c,$(wildcard libs/common/*.c))
+HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
+HOST_IDL := $(patsubst tests/host/idl/%.idl,$(BUILD)/gen/host/%.h,$(wildcard tests/host/idl/*.idl))
+$(BUILD)/gen/host/%.h: tests/host/idl/%.idl tools/idlgen.py
+	@mkdir -p $(dir $@)
+	$(PYTHON) tools/idlgen.py $< -o $@
+# Kernel sources a host test exercises are named in its "// host-test-uses:" line.
+$(BUILD)/host/%: tests/host/%.c $(HOST_COMMON) $(HOST_IDL) tests/host/test.h | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_COMMON) \
+	    $(shell sed -n 's|^// host-test-uses: *||p' $<)
+host-tests: $(HOST_TESTS)
+
+# ---- the two commands ----
+run: $(ISO)
+	@bash tools/run.sh
+debug: $(ISO)
+	@bash tools/run.sh --debug
+test: $(ISO) host-tests
+	$(PYTHON) tests/run.py
+bench: $(ISO)
+	$(PYTHON) tools/bench.py
+
+clean:
+	rm -rf $(BUILD)/kernel $(BUILD)/user $(BUILD)/bootfs $(BUILD)/iso $(BUILD)/host $(BUILD)/gen \
+	    $(BUILD)/boot.tar $(ISO)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,70 @@
+/* What the generic kernel asks of the x86-64 port. */
+#ifndef ARCH_X64_ARCH_H
+#define ARCH_X64_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Registers saved on kernel entry (interrupt, exception or syscall). */
+struct trapframe {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+#define SYSCALL_VECTOR 0x100   /* trapframe.vector for syscall entries */
+
+struct arch_thread {
+    uint8_t fpu[512] __attribute__((aligned(16)));   /* fxsave area: user SSE/x87 state */
+    uint64_t ksp;          /* saved kernel stack pointer while switched out */
+    uint64_t kstack_top;
+    uint64_t fs_base;      /* user TLS */
+};
+
+struct arch_as {
+    uint64_t pml4;         /* physical address */
+};
+
+/* console */
+void serial_init(void);
+void serial_putc(char c);
+
+/* cpu */
+void arch_early_init(void);          /* GDT, TSS, IDT, syscall MSRs, CPU features */
+void arch_irq_disable(void);
+void arch_halt(void);                /* hlt with interrupts as they are */
+void arch_idle(void);                /* sti; hlt; cli */
+void arch_stop_other_cpus(void);
+void arch_set_kernel_stack(uint64_t top);
+const char *arch_cpu_features(void);
+
+/* memory */
+void arch_paging_init(uint64_t max_phys);    /* direct map + kernel image; uses identity map */
+int arch_as_init(struct arch_as *as);
+void arch_as_destroy(struct arch_as *as);
+void arch_as_activate(const struct arch_as *as);
+int arch_map_page(struct arch_as *as, uint64_t va, uint64_t pa, uint32_t prot);
+void arch_unmap_page(struct arch_as *as, uint64_t va);
+void *arch_map_mmio(uint64_t pa, uint64_t size);
+/* Copy to/from user memory; 0 or -E_FAULT (range checked, faults recovered). */
+int copy_from_user(void *dst, uint64_t user_src, size_t n);
+int copy_to_user(uint64_t user_dst, const void *src, size_t n);
+
+/* threads */
+void arch_thread_init_user(struct arch_thread *t, uint64_t entry, uint64_t stack, uint64_t arg);
+void arch_switch(struct arch_thread *prev, struct arch_thread *next);
+struct trapframe *arch_thread_frame(struct arch_thread *t);
+
+/* interrupts and time */
+void arch_interrupts_init(uint64_t rsdp_phys);   /* ACPI MADT, I/O APIC, LAPIC timer */
+void arch_irq_mask(unsigned line);
+void arch_irq_unmask(unsigned line);
+bool arch_irq_valid(unsigned line);
+uint64_t arch_clock_ns(void);
+uint64_t arch_tsc_hz(void);
+
+/* fw_cfg: copies the named file's contents (NUL-terminated) into buf; length or -1. */
+int fwcfg_read_file(const char *name, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,294 @@
+/*
+ * System call dispatch. Every argument from user space is checked here or in
+ * the function it is handed to: handles by type and rights, pointers by
+ * copy_from_user/copy_to_user, sizes and ranges explicitly.
+ */
+#include "endpoint.h"
+#include "irq.h"
+#include "kernel.h"
+#include "kmalloc.h"
+#include "memobj.h"
+#include "percpu.h"
+#include "sched.h"
+#include "task.h"
+#include "../arch/x64/cpu.h"
+
+struct ioport {
+    struct kobj obj;
+    uint16_t base, count;
+};
+
+struct irq *irq_create(unsigned line, int *err);
+int irq_bind(struct irq *irq, struct endpoint *ep, uint64_t bits);
+int irq_ack(struct irq *irq);
+extern struct kobj system_object;
+
+#define LOOKUP(var, h, type, rights)                                            \
+    struct handle_entry *var##_e = handle_lookup(&task->handles, (h), (type), (rights), &err); \
+    if (!var##_e)                                                               \
+        return err;
+
+/* Ports the kernel drives itself; no handle may cover them. */
+static const struct { uint16_t base, count; } kernel_ports[] = {
+    {0x20, 2}, {0xa0, 2},       /* legacy PICs (masked) */
+    {0x40, 4}, {0x61, 1},       /* PIT, used for calibration */
+    {0x3f8, 8},                 /* COM1: the kernel log */
+    {0x510, 2},                 /* fw_cfg: boot options */
+};
+
+static long sys_log_write(struct task *task, uint64_t ubuf, uint64_t len) {
+    char buf[256];
+    uint64_t done = 0;
+    if (len > 64 * 1024)
+        return -E_INVAL;
+    while (done < len) {
+        size_t n = MIN(len - done, sizeof(buf));
+        if (copy_from_user(buf, ubuf + done, n))
+            return -E_FAULT;
+        for (size_t i = 0; i < n; i++) {
+            char c = buf[i];
+            /* keep the log readable: no escape sequences from user space */
+            if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+                c = '?';
+            printk("%c", c);
+        }
+        done += n;
+    }
+    (void)task;
+    return (long)len;
+}
+
+static long do_task_create(struct task *task, uint64_t uname, uint64_t len) {
+    char name[32];
+    if (len == 0 || len >= sizeof(name))
+        return -E_INVAL;
+    if (copy_from_user(name, uname, len))
+        return -E_FAULT;
+    name[len] = 0;
+    struct task *t = task_create(name);
+    if (!t)
+        return -E_NOMEM;
+    return handle_install(&task->handles, &t->obj, RIGHTS_ALL, 0);
+}
+
+static long do_task_give(struct task *task, handle_t th, handle_t h, uint32_t rights) {
+    int err = 0;
+    LOOKUP(target, th, KOBJ_TASK, RIGHT_CONTROL);
+    struct task *t = (struct task *)target_e->obj;
+    if (t->state == TASK_STATE_DEAD)
+        return -E_DEAD;
+    LOOKUP(given, h, 0, RIGHT_TRANSFER);
+    if (rights & ~given_e->rights)
+        return -E_PERM;
+    if (!handle_table_free_slots(&t->handles))
+        return -E_NOSPC;
+    struct handle_entry e;
+    handle_detach(&task->handles, h, &e);
+    uint32_t dropped = e.rights & ~rights;
+    e.rights = rights;
+    kobj_handle_removed(e.obj, dropped);   /* e.g. an endpoint that lost a receiver */
+    return handle_attach(&t->handles, &e);
+}
+
+static long do_task_info(struct task *task, handle_t th, uint64_t uinfo) {
+    int err = 0;
+    struct task *t = task;
+    if (th != HANDLE_SELF) {
+        LOOKUP(target, th, KOBJ_TASK, RIGHT_WATCH);
+        t = (struct task *)target_e->obj;
+    }
+    struct task_info info;
+    memset(&info, 0, sizeof(info));
+    info.id = t->id;
+    info.state = t->state;
+    info.exit_status = t->exit_status;
+    memcpy(info.name, t->name, sizeof(info.name));
+    return copy_to_user(uinfo, &info, sizeof(info));
+}
+
+static long do_task_kill(struct task *task, handle_t th) {
+    int err = 0;
+    LOOKUP(target, th, KOBJ_TASK, RIGHT_CONTROL);
+    struct task *t = (struct task *)target_e->obj;
+    if (t->state == TASK_STATE_DEAD)
+        return -E_DEAD;
+    if (t == task)
+        task_exit_current(TASK_EXIT_KILLED);
+    printk("[kernel] task %s (id %u) killed by %s (id %u)\n", t->name, t->id, task->name, task->id);
+    task_terminate(t, TASK_EXIT_KILLED);
+    return 0;
+}
+
+static struct task *target_space(struct task *task, handle_t th, int *err) {
+    if (th == HANDLE_SELF)
+        return task;
+    struct handle_entry *e = handle_lookup(&task->handles, th, KOBJ_TASK, RIGHT_CONTROL, err);
+    if (!e)
+        return NULL;
+    struct task *t = (struct task *)e->obj;
+    if (t->state == TASK_STATE_DEAD) {
+        *err = -E_DEAD;
+        return NULL;
+    }
+    return t;
+}
+
+static long do_vm_map(struct task *task, handle_t th, handle_t mh, uint64_t offset, uint64_t va,
+                      uint64_t size, uint32_t prot) {
+    int err = 0;
+    struct task *t = target_space(task, th, &err);
+    if (!t)
+        return err;
+    uint32_t need = RIGHT_READ | ((prot & PROT_W) ? RIGHT_WRITE : 0) | ((prot & PROT_X) ? RIGHT_EXEC : 0);
+    LOOKUP(mem, mh, KOBJ_MEMORY, need);
+    return vm_map(&t->vm, (struct memobj *)mem_e->obj, offset, va, size, prot | PROT_R);
+}
+
+static long do_ioport_create(struct task *task, handle_t sh, uint64_t base, uint64_t count) {
+    int err = 0;
+    LOOKUP(sys, sh, KOBJ_SYSTEM, RIGHT_CONTROL);
+    if (count == 0 || base > 0xffff || count > 0x10000 - base)
+        return -E_INVAL;
+    for (size_t i = 0; i < ARRAY_SIZE(kernel_ports); i++)
+        if (base < kernel_ports[i].base + kernel_ports[i].count && kernel_ports[i].base < base + count)
+            return -E_BUSY;
+    struct ioport *io = kmalloc(sizeof(*io));
+    if (!io)
+        return -E_NOMEM;
+    kobj_init(&io->obj, KOBJ_IOPORT);
+    io->base = (uint16_t)base;
+    io->count = (uint16_t)count;
+    return handle_install(&task->handles, &io->obj, RIGHTS_ALL, 0);
+}
+
+static long do_ioport(struct task *task, handle_t h, uint64_t port, uint64_t width, bool out, uint32_t value) {
+    int err = 0;
+    LOOKUP(io, h, KOBJ_IOPORT, RIGHT_CONTROL);
+    struct ioport *io = (struct ioport *)io_e->obj;
+    if ((width != 1 && width != 2 && width != 4) || port < io->base || port + width > (uint64_t)io->base + io->count)
+        return -E_RANGE;
+    uint16_t p = (uint16_t)port;
+    if (out) {
+        if (width == 1) outb(p, (uint8_t)value);
+        else if (width == 2) outw(p, (uint16_t)value);
+        else outl(p, value);
+        return 0;
+    }
+    return width == 1 ? inb(p) : width == 2 ? inw(p) : (long)inl(p);
+}
+
+static long dispatch(struct task *task, uint64_t n, uint64_t a1, uint64_t a2, uint64_t a3,
+                     uint64_t a4, uint64_t a5, uint64_t a6) {
+    int err = 0;
+    switch (n) {
+    case SYS_LOG_WRITE:
+        return sys_log_write(task, a1, a2);
+    case SYS_HANDLE_CLOSE:
+        return handle_close(&task->handles, (handle_t)a1);
+    case SYS_HANDLE_DUP:
+        return handle_dup(&task->handles, (handle_t)a1, (uint32_t)a2, a3);
+    case SYS_HANDLE_INFO: {
+        LOOKUP(h, (handle_t)a1, 0, 0);
+        struct handle_info info = {h_e->obj->type, h_e->rights, h_e->badge, 0};
+        if (h_e->obj->type == KOBJ_MEMORY)
+            info.size = ((struct memobj *)h_e->obj)->size;
+        return copy_to_user(a2, &info, sizeof(info));
+    }
+    case SYS_ENDPOINT_CREATE: {
+        struct endpoint *ep = endpoint_create();
+        if (!ep)
+            return -E_NOMEM;
+        return handle_install(&task->handles, &ep->obj,
+                              RIGHT_SEND | RIGHT_RECV | RIGHT_NOTIFY | RIGHT_DUP | RIGHT_TRANSFER, 0);
+    }
+    case SYS_IPC:
+        return sys_ipc((handle_t)a1, (handle_t)a2, a3, (uint32_t)a4, a5);
+    case SYS_NOTIFY: {
+        LOOKUP(ep, (handle_t)a1, KOBJ_ENDPOINT, RIGHT_NOTIFY);
+        endpoint_notify((struct endpoint *)ep_e->obj, a2);
+        return 0;
+    }
+    case SYS_TASK_CREATE:
+        return do_task_create(task, a1, a2);
+    case SYS_TASK_START: {
+        LOOKUP(t, (handle_t)a1, KOBJ_TASK, RIGHT_CONTROL);
+        return task_start((struct task *)t_e->obj, a2, a3, a4);
+    }
+    case SYS_TASK_EXIT:
+        printk("[kernel] task %s (id %u) exited with status %ld\n", task->name, task->id, (long)(int)a1);
+        task_exit_current((int)a1);
+    case SYS_TASK_KILL:
+        return do_task_kill(task, (handle_t)a1);
+    case SYS_TASK_GIVE:
+        return do_task_give(task, (handle_t)a1, (handle_t)a2, (uint32_t)a3);
+    case SYS_TASK_WATCH: {
+        LOOKUP(t, (handle_t)a1, KOBJ_TASK, RIGHT_WATCH);
+        LOOKUP(ep, (handle_t)a2, KOBJ_ENDPOINT, RIGHT_NOTIFY);
+        struct task *target = (struct task *)t_e->obj;
+        if (!a3)
+            return -E_INVAL;
+        if (target->state == TASK_STATE_DEAD) {
+            endpoint_notify((struct endpoint *)ep_e->obj, a3);   /* already over */
+            return 0;
+        }
+        if (target->watch_ep)
+            return -E_BUSY;
+        kobj_ref(ep_e->obj);
+        target->watch_ep = (struct endpoint *)ep_e->obj;
+        target->watch_bits = a3;
+        return 0;
+    }
+    case SYS_TASK_INFO:
+        return do_task_info(task, (handle_t)a1, a2);
+    case SYS_MEM_CREATE: {
+        struct memobj *m = memobj_create(a1, (uint32_t)a2, &err);
+        if (!m)
+            return err;
+        return handle_install(&task->handles, &m->obj,
+                              RIGHT_READ | RIGHT_WRITE | RIGHT_EXEC | RIGHT_DUP | RIGHT_TRANSFER, 0);
+    }
+    case SYS_VM_MAP:
+        return do_vm_map(task, (handle_t)a1, (handle_t)a2, a3, a4, a5, (uint32_t)a6);
+    case SYS_VM_UNMAP: {
+        struct task *t = target_space(task, (handle_t)a1, &err);
+        if (!t)
+            return err;
+        return vm_unmap(&t->vm, a2, a3);
+    }
+    case SYS_IRQ_CREATE: {
+        LOOKUP(sys, (handle_t)a1, KOBJ_SYSTEM, RIGHT_CONTROL);
+        struct irq *irq = irq_create((unsigned)MIN(a2, 0xffffu), &err);
+        if (!irq)
+            return err;
+        return handle_install(&task->handles, &irq->obj, RIGHT_CONTROL | RIGHT_TRANSFER, 0);
+    }
+    case SYS_IRQ_BIND: {
+        LOOKUP(irq, (handle_t)a1, KOBJ_IRQ, RIGHT_CONTROL);
+        LOOKUP(ep, (handle_t)a2, KOBJ_ENDPOINT, RIGHT_NOTIFY);
+        return irq_bind((struct irq *)irq_e->obj, (struct endpoint *)ep_e->obj, a3);
+    }
+    case SYS_IRQ_ACK: {
+        LOOKUP(irq, (handle_t)a1, KOBJ_IRQ, RIGHT_CONTROL);
+        return irq_ack((struct irq *)irq_e->obj);
+    }
+    case SYS_IOPORT_CREATE:
+        return do_ioport_create(task, (handle_t)a1, a2, a3);
+    case SYS_IOPORT_IN:
+        return do_ioport(task, (handle_t)a1, a2, a3, false, 0);
+    case SYS_IOPORT_OUT:
+        return do_ioport(task, (handle_t)a1, a2, a3, true, (uint32_t)a4);
+    case SYS_CLOCK:
+        return (long)arch_clock_ns();
+    case SYS_YIELD:
+        sched_yield();
+        return 0;
+    default:
+        return -E_NOSYS;
+    }
+}
+
+void syscall_handler(struct trapframe *f) {
+    struct task *task = current_task();
+    f->rax = (uint64_t)dispatch(task, f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
+    sched_preempt_point();
+}

@@ -1,0 +1,154 @@
+/* Task and thread lifecycle. */
+#include "task.h"
+#include "endpoint.h"
+#include "kmalloc.h"
+#include "percpu.h"
+#include "sched.h"
+
+#define DEFAULT_PRIORITY 16
+#define SLOT_BITS 12
+
+static struct thread *thread_slots[MAX_THREADS];
+static uint32_t slot_gen[MAX_THREADS];
+static struct list all_tasks = LIST_INIT(all_tasks);
+
+struct thread *thread_lookup(uint32_t tid) {
+    struct thread *t = thread_slots[tid % MAX_THREADS];
+    return t && t->tid == tid ? t : NULL;
+}
+
+struct thread *thread_at_slot(unsigned slot) {
+    return slot < MAX_THREADS ? thread_slots[slot] : NULL;
+}
+
+struct task *current_task(void) { return current_thread()->task; }
+
+static struct thread *thread_alloc(struct task *task) {
+    unsigned slot;
+    for (slot = 1; slot < MAX_THREADS && thread_slots[slot]; slot++)
+        ;
+    if (slot == MAX_THREADS)
+        return NULL;
+    struct thread *t = kmalloc(sizeof(*t));
+    if (!t)
+        return NULL;
+    t->kstack = kpage_alloc(KSTACK_PAGES);
+    if (!t->kstack) {
+        kfree(t);
+        return NULL;
+    }
+    slot_gen[slot] = (slot_gen[slot] + 1) & 0xfffff;
+    t->tid = slot | (slot_gen[slot] << SLOT_BITS);
+    t->task = task;
+    t->state = THREAD_BLOCKED;   /* not runnable until started */
+    t->block = BLOCK_NONE;
+    t->priority = DEFAULT_PRIORITY;
+    t->arch.kstack_top = (uint64_t)t->kstack + KSTACK_PAGES * 4096;
+    list_init(&t->run_node);
+    list_init(&t->wait_node);
+    list_init(&t->timer_node);
+    thread_slots[slot] = t;
+    return t;
+}
+
+void thread_free(struct thread *t) {
+    thread_slots[t->tid % MAX_THREADS] = NULL;
+    kpage_free(t->kstack, KSTACK_PAGES);
+    kfree(t);
+}
+
+struct task *task_create(const char *name) {
+    struct task *t = kmalloc(sizeof(*t));
+    if (!t)
+        return NULL;
+    kobj_init(&t->obj, KOBJ_TASK);   /* the caller's reference, for its handle */
+    size_t n = strnlen(name, sizeof(t->name) - 1);
+    memcpy(t->name, name, n);
+    t->name[n] = 0;
+    t->state = TASK_STATE_CREATED;
+    if (handle_table_init(&t->handles) < 0)
+        goto fail_task;
+    if (vm_space_init(&t->vm) < 0)
+        goto fail_handles;
+    t->thread = thread_alloc(t);
+    if (!t->thread)
+        goto fail_vm;
+    t->id = t->thread->tid;
+    list_push_back(&all_tasks, &t->all_node);
+    return t;
+fail_vm:
+    vm_space_destroy(&t->vm);
+fail_handles:
+    handle_table_destroy(&t->handles);
+fail_task:
+    kfree(t);
+    return NULL;
+}
+
+int task_start(struct task *t, uint64_t entry, uint64_t stack, uint64_t arg) {
+    if (t->state != TASK_STATE_CREATED)
+        return t->state == TASK_STATE_DEAD ? -E_DEAD : -E_BUSY;
+    if (entry >= USER_SPACE_END || stack >= USER_SPACE_END)
+        return -E_RANGE;
+    arch_thread_init_user(&t->thread->arch, entry, stack, arg);
+    t->state = TASK_STATE_RUNNING;
+    kobj_ref(&t->obj);   /* a running task keeps itself alive; dropped when it ends */
+    sched_enqueue(t->thread);
+    return 0;
+}
+
+void task_terminate(struct task *t, int status) {
+    if (t->state == TASK_STATE_DEAD)
+        return;
+    bool started = t->state == TASK_STATE_RUNNING;
+    t->state = TASK_STATE_DEAD;
+    t->exit_status = status;
+    struct thread *thr = t->thread;
+    bool is_current = thr == current_thread();
+
+    /* Off every queue: run queue, timeouts, endpoint queues. */
+    if (!is_current) {
+        sched_remove(thr);
+        if (thr->waiting_on) {
+            struct endpoint *ep = thr->waiting_on;
+            list_remove(&thr->wait_node);
+            thr->waiting_on = NULL;
+            kobj_unref(&ep->obj);
+        }
+        thr->state = THREAD_DEAD;
+    }
+    thr->reply_from = NULL;
+    ipc_task_ended(t);
+    handle_table_destroy(&t->handles);
+    vm_space_destroy(&t->vm);
+    if (t->watch_ep) {
+        endpoint_notify(t->watch_ep, t->watch_bits);
+        kobj_unref(&t->watch_ep->obj);
+        t->watch_ep = NULL;
+    }
+    if (!is_current)
+        thread_free(thr);
+    t->thread = NULL;
+    if (started)
+        kobj_unref(&t->obj);   /* the running task's own reference */
+}
+
+void task_destroy(struct task *t) {
+    if (t->state == TASK_STATE_CREATED)   /* never started, last handle closed */
+        task_terminate(t, TASK_EXIT_KILLED);
+    list_remove(&t->all_node);
+    kfree(t);
+}
+
+void task_exit_current(int status) {
+    struct task *t = current_task();
+    task_terminate(t, status);
+    sched_exit_current();
+    __builtin_unreachable();
+}
+
+void task_fault(const char *what, uint64_t rip) {
+    struct task *t = current_task();
+    printk("[kernel] task %s (id %u) killed: %s rip=0x%lx\n", t->name, t->id, what, rip);
+    task_exit_current(TASK_EXIT_FAULT);
+}

@@ -1,0 +1,294 @@
+/*
+ * init: starts the boot services from /etc/boot.conf, waits for them to report
+ * ready, prints TESSERA READY, then serves spawn requests and runs the tests or
+ * benchmarks asked for on the boot command line.
+ */
+#include <common/cmdline.h>
+#include <common/format.h>
+#include <common/string.h>
+#include <common/tar.h>
+#include <tessera/runtime.h>
+#include <tessera/syscall.h>
+#include "idl/init.h"
+
+#define MAX_SERVICES 32
+#define READY_TIMEOUT_NS (30ull * 1000000000ull)
+#define WATCH_TEST_BIT (1ull << 63)
+#define DEBUG_EXIT_PORT 0xf4
+
+struct service {
+    char name[32];
+    handle_t task;
+    bool ready, ended;
+};
+
+static const struct tessera_bootinfo *boot;
+static handle_t ep;                 /* init's own endpoint */
+static struct service services[MAX_SERVICES];
+static int num_services, num_pending;
+static handle_t test_task = HANDLE_NONE;
+
+static const void *archive_file(const char *path, size_t *size) {
+    struct tar_entry e;
+    int err = tar_find((const void *)boot->archive_addr, boot->archive_size, path, &e);
+    if (err != TAR_OK || e.type != TAR_FILE) {
+        log_printf("init: %s: %s\n", path, err != TAR_OK ? tar_strerror(err) : "not a file");
+        return NULL;
+    }
+    *size = e.size;
+    return e.data;
+}
+
+/* Split `args` (space separated, modified in place) after argv[0]. */
+static int split_args(char *args, const char *argv0, const char **argv, int max) {
+    int n = 0;
+    argv[n++] = argv0;
+    for (char *p = args; *p && n < max - 1;) {
+        while (*p == ' ')
+            *p++ = 0;
+        if (!*p)
+            break;
+        argv[n++] = p;
+        while (*p && *p != ' ')
+            p++;
+    }
+    argv[n] = NULL;
+    return n;
+}
+
+static const char *basename(const char *path) {
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* Start a program with a bootstrap handle to us, badged with `badge`. */
+static long start_program(const char *name, const char *path, const char *args, uint64_t badge,
+                          handle_t given) {
+    size_t size;
+    const void *elf = archive_file(path, &size);
+    if (!elf) {
+        if (given != HANDLE_NONE)
+            sys_handle_close(given);
+        return -E_INVAL;
+    }
+    char argbuf[256];
+    size_t n = strnlen(args, sizeof(argbuf) - 1);
+    memcpy(argbuf, args, n);
+    argbuf[n] = 0;
+    const char *argv[16];
+    split_args(argbuf, name, argv, 16);
+    long boot_h = sys_handle_dup(ep, RIGHT_SEND | RIGHT_TRANSFER, badge);
+    if (boot_h < 0)
+        return boot_h;
+    return spawn_elf(name, elf, size, argv, (handle_t)boot_h, given);
+}
+
+/* ---- the init interface ---- */
+
+static int on_ready(void *ctx, const struct ipc_msg *req) {
+    uint64_t i = req->badge;
+    if (i == 0 || i > (uint64_t)num_services)
+        return -E_PERM;   /* only boot services report readiness */
+    struct service *s = &services[i - 1];
+    if (!s->ready && !s->ended) {
+        s->ready = true;
+        num_pending--;
+        log_printf("init: %s is ready\n", s->name);
+    }
+    return 0;
+}
+
+static int on_spawn(void *ctx, const struct ipc_msg *req, const char *path, const char *args,
+                    handle_t give, handle_t *task) {
+    long t = start_program(basename(path), path, args, 0, give);
+    if (t < 0)
+        return (int)t;
+    *task = (handle_t)t;
+    return 0;
+}
+
+static const struct init_server server = {.ready = on_ready, .spawn = on_spawn};
+
+/* ---- boot services ---- */
+
+static void start_services(const char *conf, size_t len) {
+    char line[256];
+    size_t pos = 0;
+    while (pos < len) {
+        size_t n = 0;
+        while (pos < len && conf[pos] != '\n') {
+            if (n < sizeof(line) - 1)
+                line[n++] = conf[pos];
+            pos++;
+        }
+        pos++;
+        line[n] = 0;
+        char *words[8];
+        int w = 0;
+        for (char *p = line; *p && w < 8;) {
+            while (*p == ' ' || *p == '\t')
+                *p++ = 0;
+            if (!*p || *p == '#')
+                break;
+            words[w++] = p;
+            while (*p && *p != ' ' && *p != '\t')
+                p++;
+        }
+        if (w == 0)
+            continue;
+        int first = 0;
+        if (!strcmp(words[0], "when") && w >= 2) {
+            if (!cmdline_has(boot->cmdline, words[1]))
+                continue;
+            first = 2;
+        }
+        if (w - first < 3 || strcmp(words[first], "service")) {
+            log_printf("init: boot.conf: cannot read \"%s\"\n", line);
+            continue;
+        }
+        if (num_services == MAX_SERVICES) {
+            log_printf("init: boot.conf: too many services\n");
+            break;
+        }
+        struct service *s = &services[num_services];
+        const char *name = words[first + 1], *path = words[first + 2];
+        char args[128] = "";
+        for (int i = first + 3, off = 0; i < w && off < (int)sizeof(args); i++)
+            off += fmt_snprintf(args + off, sizeof(args) - (size_t)off, "%s%s", off ? " " : "", words[i]);
+        size_t nl = strnlen(name, sizeof(s->name) - 1);
+        memcpy(s->name, name, nl);
+        s->name[nl] = 0;
+        long t = start_program(s->name, path, args, (uint64_t)num_services + 1, HANDLE_NONE);
+        if (t < 0) {
+            log_printf("init: cannot start %s (%s): %s\n", s->name, path, err_str(t));
+            continue;
+        }
+        s->task = (handle_t)t;
+        sys_task_watch(s->task, ep, 1ull << num_services);
+        num_services++;
+        num_pending++;
+    }
+}
+
+static void task_ended(uint64_t bits) {
+    for (int i = 0; i < num_services; i++) {
+        if (!(bits & (1ull << i)) || services[i].ended)
+            continue;
+        struct service *s = &services[i];
+        struct task_info info;
+        sys_task_info(s->task, &info);
+        s->ended = true;
+        if (!s->ready) {
+            num_pending--;
+            log_printf("init: boot service %s ended before it was ready (status %d)\n", s->name,
+                       info.exit_status);
+        } else {
+            log_printf("init: boot service %s ended (status %d)\n", s->name, info.exit_status);
+        }
+    }
+}
+
+static void power_off(int failed) {
+    long io = sys_ioport_create(boot->system, DEBUG_EXIT_PORT, 1);
+    log_printf("init: powering off (%s)\n", failed ? "failure" : "success");
+    if (io >= 0)
+        sys_ioport_out((handle_t)io, DEBUG_EXIT_PORT, 1, failed ? 1 : 0);
+    log_printf("init: no debug-exit device; halting here\n");
+}
+
+static void test_ended(void) {
+    struct task_info info;
+    sys_task_info(test_task, &info);
+    log_printf("init: %s finished with status %d\n", info.name, info.exit_status);
+    power_off(info.exit_status != 0);
+}
+
+/* Receive one message; notifications are task endings. */
+static void serve_one(uint64_t timeout_ns) {
+    struct ipc_msg m;
+    long err = sys_ipc(HANDLE_NONE, ep, &m, IPC_RECV, timeout_ns);
+    if (err == -E_TIMEDOUT)
+        return;
+    if (err < 0) {
+        log_printf("init: receive failed: %s\n", err_str(err));
+        return;
+    }
+    if (m.flags & IPC_MSG_NOTIFY) {
+        uint64_t bits;
+        memcpy(&bits, m.data, sizeof(bits));
+        task_ended(bits & ~WATCH_TEST_BIT);
+        if (bits & WATCH_TEST_BIT)
+            test_ended();
+        return;
+    }
+    int r = init_dispatch(&server, NULL, &m);
+    if (r == -E_NOSYS) {
+        for (int i = 0; i < m.nhandles; i++)
+            sys_handle_close(m.handles[i]);
+        if (m.flags & IPC_MSG_CALL) {
+            memset(&m, 0, IPC_HEADER_SIZE);
+            m.label = -E_NOSYS;
+            r = 1;
+        }
+    }
+    if (r == 1)
+        ipc_reply(&m);
+}
+
+/* Tests get the root resource: they exercise IRQs and I/O ports. */
+static void start_test(const char *name, const char *args) {
+    char path[80];
+    fmt_snprintf(path, sizeof(path), "tests/%s", name);
+    long sys = sys_handle_dup(boot->system, RIGHT_CONTROL | RIGHT_TRANSFER, 0);
+    long t = start_program(name, path, args, 0, sys < 0 ? HANDLE_NONE : (handle_t)sys);
+    if (t < 0) {
+        log_printf("init: cannot start %s: %s\n", path, err_str(t));
+        power_off(1);
+        return;
+    }
+    test_task = (handle_t)t;
+    sys_task_watch(test_task, ep, WATCH_TEST_BIT);
+}
+
+int main(int argc, char **argv) {
+    boot = startup.bootinfo;
+    if (!boot || boot->magic != BOOTINFO_MAGIC) {
+        log_printf("init: no boot information from the kernel\n");
+        return 1;
+    }
+    long e = sys_endpoint_create();
+    if (e < 0) {
+        log_printf("init: cannot create an endpoint: %s\n", err_str(e));
+        return 1;
+    }
+    ep = (handle_t)e;
+
+    char conf_path[64] = "etc/boot.conf";
+    cmdline_get(boot->cmdline, "init.conf", conf_path, sizeof(conf_path));
+    size_t conf_len;
+    const char *conf = archive_file(conf_path, &conf_len);
+    if (conf)
+        start_services(conf, conf_len);
+
+    uint64_t deadline = sys_clock() + READY_TIMEOUT_NS;
+    while (num_pending > 0) {
+        uint64_t now = sys_clock();
+        if (now >= deadline)
+            break;
+        serve_one(deadline - now);
+    }
+    for (int i = 0; i < num_services; i++)
+        if (!services[i].ready && !services[i].ended)
+            log_printf("init: boot service %s did not report ready in time\n", services[i].name);
+    log_printf("TESSERA READY\n");
+
+    char name[64], args[80];
+    if (cmdline_get(boot->cmdline, "test", name, sizeof(name)) && name[0]) {
+        start_test(name, "");
+    } else if (cmdline_get(boot->cmdline, "bench", name, sizeof(name)) && name[0]) {
+        fmt_snprintf(args, sizeof(args), "bench %s", name);
+        start_test("ktest", args);
+    }
+    for (;;)
+        serve_one(0);
+}

@@ -1,0 +1,63 @@
+"""The in-guest kernel test suite (test=ktest), and fault reporting seen in it."""
+
+import re
+import time
+
+from common import KILLED, KTEST_DONE, KTEST_RESULT, PANIC, READY, check_banner_once
+from qemu import Qemu, report
+
+TIMEOUT = 180
+
+
+def _ktest(firmware):
+    deadline = time.monotonic() + TIMEOUT
+    with Qemu(firmware=firmware, cmdline='test=ktest') as q:
+        q.start()
+        try:
+            q.wait_for(READY, TIMEOUT, fail_on=PANIC)
+            done = q.wait_for(KTEST_DONE, max(deadline - time.monotonic(), 1), fail_on=PANIC)
+        finally:
+            # Report every in-guest result seen, even when the run broke off.
+            results = list(re.finditer(KTEST_RESULT, q.serial_text(), re.MULTILINE))
+            for m in results:
+                report(m['name'], m['verdict'] == 'PASS', m['reason'] or '')
+        passed = sum(1 for m in results if m['verdict'] == 'PASS')
+        failed = len(results) - passed
+        want_passed, want_failed = int(done['passed']), int(done['failed'])
+        if (passed, failed) != (want_passed, want_failed):
+            q.fail(f'ktest summary says {want_passed} passed, {want_failed} failed, but '
+                   f'{passed} PASS and {failed} FAIL lines were printed')
+        if want_failed:
+            names = ', '.join(m['name'] for m in results if m['verdict'] == 'FAIL')
+            q.fail(f'{want_failed} in-guest test(s) failed: {names}')
+        if want_passed == 0:
+            q.fail('ktest ran no tests')
+        status = q.wait_exit(30)
+        if status != 1:
+            q.fail(f'QEMU exit status {status}, expected 1 (isa-debug-exit value 0 = success)')
+        check_banner_once(q)
+
+
+def test_ktest_bios():
+    _ktest('bios')
+
+
+def test_ktest_uefi():
+    _ktest('uefi')
+
+
+def test_fault_report():
+    """A faulting user task is reported with its rip, and the system carries on."""
+    with Qemu(firmware='bios', cmdline='test=ktest') as q:
+        q.start()
+        deadline = time.monotonic() + TIMEOUT
+        q.wait_for(READY, TIMEOUT, fail_on=PANIC)
+        killed = q.wait_for(KILLED, max(deadline - time.monotonic(), 1), fail_on=PANIC)
+        line = killed.group(0)
+        if not re.search(r'rip=0x[0-9a-fA-F]+', line):
+            q.fail(f'fault report has no rip=0x...: {line!r}')
+        reason = killed['reason']
+        if not re.search(r'page fault at 0x[0-9a-fA-F]+|[A-Za-z]{3,}', reason.split('rip=')[0]):
+            q.fail(f'fault report names no fault (page fault at 0x... or exception name): {line!r}')
+        # Searching on from the killed line: the suite must still finish.
+        q.wait_for(KTEST_DONE, max(deadline - time.monotonic(), 1), fail_on=PANIC)

@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Tessera benchmarks (make bench). Not a test: it reports numbers, and exits
+non-zero only if some figure could not be obtained.
+
+Measures, under QEMU/TCG on this host (runs one QEMU at a time so they do not
+compete for the CPU):
+  * boot time: wall-clock seconds from launching QEMU to the 'TESSERA READY'
+    serial line, BIOS and UEFI, median of --boots runs each. Includes firmware
+    and GRUB time, so it is an emulator figure, not a hardware one.
+  * IPC round trip (bench=ipc): the guest's own cycle counts (TSC under TCG,
+    which follows host time) and, in a second boot with -icount shift=0 (TSC
+    then counts guest instructions), instructions per round trip.
+"""
+
+import argparse
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'tests' / 'qemu'))
+from qemu import DEFAULT_ISO, Qemu, QemuError  # noqa: E402
+
+READY = r'^TESSERA READY\s*$'
+BENCH_LINE = (r'^bench: ipc_roundtrip (?P<unit>cycles|instructions) '
+              r'min=(?P<min>\d+) median=(?P<median>\d+)(?: iters=(?P<iters>\d+))?\s*$')
+BENCH_DONE = r'^bench: done\s*$'
+
+
+def boot_time(firmware, timeout):
+    with Qemu(firmware=firmware, name=f'bench-boot-{firmware}') as q:
+        q.start()
+        q.wait_for(READY, timeout, fail_on=r'PANIC')
+        # wait_for returns within one serial poll (20 ms) of the line arriving.
+        return time.monotonic() - q.start_time
+
+
+def ipc_bench(icount, timeout):
+    """{unit: (min, median, iters)} for the lines printed by bench=ipc."""
+    with Qemu(firmware='bios', cmdline='bench=ipc', icount=icount,
+              name=f'bench-ipc{"-icount" if icount else ""}') as q:
+        q.start()
+        q.wait_for(BENCH_DONE, timeout, fail_on=r'PANIC')
+        figures = {}
+        for m in re.finditer(BENCH_LINE, q.serial_text(), re.MULTILINE):
+            figures[m['unit']] = (int(m['min']), int(m['median']), m['iters'])
+        try:
+            q.wait_exit(30)
+        except QemuError:
+            pass  # powering off is not what is measured here
+        return figures
+
+
+def first_line(error):
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--boots', type=int, default=3, help='boots per firmware (default 3)')
+    parser.add_argument('--timeout', type=float, default=300, help='seconds per boot (default 300)')
+    args = parser.parse_args()
+
+    if not DEFAULT_ISO.is_file():
+        print(f'bench: {DEFAULT_ISO} not found; build it first')
+        return 1
+
+    rows = []      # (measurement, value text)
+    missing = []
+
+    for firmware in ('bios', 'uefi'):
+        times, errors = [], []
+        for i in range(args.boots):
+            try:
+                t = boot_time(firmware, args.timeout)
+                times.append(t)
+                print(f'boot {firmware} #{i + 1}: {t:.2f} s', flush=True)
+            except QemuError as e:
+                errors.append(first_line(e))
+                print(f'boot {firmware} #{i + 1}: FAILED: {first_line(e)}', flush=True)
+        label = f'boot to READY, {firmware.upper()} (wall s)'
+        if times:
+            runs = ', '.join(f'{t:.2f}' for t in times)
+            rows.append((label, f'median {statistics.median(times):.2f}  (runs: {runs})'))
+        else:
+            rows.append((label, 'NOT OBTAINED'))
+            missing.append(f'{label}: {errors[0] if errors else "no runs"}')
+
+    for icount, unit, how in ((False, 'cycles', 'TSC, TCG'),
+                              (True, 'instructions', 'TSC with -icount shift=0')):
+        label = f'IPC round trip, {unit} ({how})'
+        try:
+            figures = ipc_bench(icount, args.timeout)
+            print(f'ipc bench{" (icount)" if icount else ""}: {figures or "no bench lines"}', flush=True)
+        except QemuError as e:
+            figures = {}
+            print(f'ipc bench{" (icount)" if icount else ""}: FAILED: {first_line(e)}', flush=True)
+            missing.append(f'{label}: {first_line(e)}')
+        if unit in figures:
+            lo, med, iters = figures[unit]
+            rows.append((label, f'min {lo}  median {med}' + (f'  (iters {iters})' if iters else '')))
+        else:
+            rows.append((label, 'NOT OBTAINED'))
+            if not any(m.startswith(label) for m in missing):
+                missing.append(f'{label}: no "bench: ipc_roundtrip {unit}" line')
+
+    width = max(len(r[0]) for r in rows)
+    print()
+    print('Tessera benchmark summary (QEMU TCG on this host; not hardware numbers)')
+    print(f'{"measurement".ljust(width)}  value')
+    print(f'{"-" * width}  {"-" * 40}')
+    for label, value in rows:
+        print(f'{label.ljust(width)}  {value}')
+    if missing:
+        print()
+        print('Could not obtain:')
+        for m in missing:
+            print(f'  {m}')
+    return 1 if missing else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
