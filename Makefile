@@ -13,11 +13,12 @@ KERNEL := $(BUILD)/kernel/kernel.elf
 SETUP_STAMP := $(BUILD)/.setup-done
 
 .PHONY: all run test bench debug clean setup host-tests
+.DELETE_ON_ERROR:
 all: $(ISO)
 
 # ---- set-up: Debian packages and a tool check, once per package list ----
 $(SETUP_STAMP): tools/setup.sh tools/check-tools.sh
-	@bash tools/setup.sh
+	@BUILD_DIR=$(BUILD) CC=$(CC) LD=$(LD) OBJCOPY=$(OBJCOPY) NM=$(NM) PYTHON=$(PYTHON) bash tools/setup.sh
 setup: $(SETUP_STAMP)
 
 GCC_INCLUDE = $(shell $(CC) -print-file-name=include)
@@ -124,6 +125,10 @@ $(BUILD)/host/%: tests/host/%.c $(HOST_COMMON) $(HOST_IDL) tests/host/test.h | $
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_COMMON) \
 	    $(shell sed -n 's|^// host-test-uses: *||p' $<)
+$(BUILD)/host/test_idlgen_errors: tests/host/test_idlgen_errors.sh tools/idlgen.py $(wildcard tests/host/idl/bad/*.idl)
+	@mkdir -p $(dir $@)
+	cp $< $@
+HOST_TESTS += $(BUILD)/host/test_idlgen_errors
 host-tests: $(HOST_TESTS)
 
 # ---- the two commands ----

@@ -60,7 +60,7 @@ def first_line(error):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--boots', type=int, default=3, help='boots per firmware (default 3)')
-    parser.add_argument('--timeout', type=float, default=300, help='seconds per boot (default 300)')
+    parser.add_argument('--timeout', type=float, default=120, help='seconds per boot (default 120)')
     args = parser.parse_args()
 
     if not DEFAULT_ISO.is_file():

@@ -38,8 +38,7 @@ ALL_TYPES = list(FIXED_TYPES) + ["handle", "str", "bytes"]
 
 NAME_RE = re.compile(r"[a-z](?:_?[a-z0-9])*\Z")  # no "__", no trailing "_"
 
-# Names the generated C code uses itself, or that C reserves.
-RESERVED_PARAMS = {"ep", "ctx", "req", "status", "reply_token"}
+# Names that C or tessera headers reserve.
 RESERVED_INTERFACES = {"idl", "ipc", "sys"}  # idl_*, ipc_*, sys_* are taken
 C_KEYWORDS = set("""
     alignas alignof asm auto bool break case char const constexpr continue
@@ -278,8 +277,6 @@ def check_params(msg):
             raise IdlError(line, "%s clashes with %s" % (what, taken[name]))
         taken[name] = what
 
-    for name in RESERVED_PARAMS:
-        taken[name] = "the name '%s' the generated code uses" % name
     for p in msg.ins + msg.outs:
         if p.name.startswith("idl_"):
             raise IdlError(p.line, "parameter names starting with 'idl_' are reserved")
@@ -500,6 +497,13 @@ HEADER_COMMENT = """\
  * - <if>_<msg>_reply(reply_token, status, outs...) sends a deferred reply.
  */
 """
+
+
+def gname(msg, name):
+    """The name of a parameter the generator adds (ep, ctx, req, status,
+    reply_token): idl_-prefixed if the message has a parameter of that name."""
+    users = {p.name for p in msg.ins + msg.outs}
+    return "idl_" + name if name in users else name
 
 
 def c_ident_upper(*parts):
@@ -755,7 +759,8 @@ def emit_interface(e, iface):
         outs = [x for p in msg.outs for x in handler_out_params(p)]
         ret = "void" if msg.oneway else "int"
         e(wrap_signature("    %s (*%s)" % (ret, msg.name),
-                         ["void *ctx", "const struct ipc_msg *req"] + ins + outs, 8) + ";")
+                         ["void *" + gname(msg, "ctx"), "const struct ipc_msg *" + gname(msg, "req")]
+                         + ins + outs, 8) + ";")
     e("};")
     e()
 
@@ -783,16 +788,17 @@ def emit_interface(e, iface):
 def emit_build_rep(e, iface, msg):
     lay = Layout(msg.outs)
     fn = "%s__build_%s_rep" % (iface.name, msg.name)
-    sig = ["struct ipc_msg *idl_m", "int status"] + [x for p in msg.outs for x in in_params(p)]
+    status = gname(msg, "status")
+    sig = ["struct ipc_msg *idl_m", "int " + status] + [x for p in msg.outs for x in in_params(p)]
     e("/* Makes idl_m the reply: status alone if negative, else 0 and the outputs.")
     e(" * Out handles are moved into idl_m or closed. Returns -E_RANGE (and makes")
     e(" * idl_m that error reply) when the outputs do not fit, else 0. */")
     e(wrap_signature("IDL_FN int " + fn, sig))
     e("{")
-    e("    if (status < 0) {")
+    e("    if (%s < 0) {" % status)
     for p in lay.handles:
         e("        idl_close(%s);" % p.name)
-    e("        idl_error(idl_m, status);")
+    e("        idl_error(idl_m, %s);" % status)
     e("        return 0;")
     e("    }")
     args = [a for p in msg.outs for a in in_args(p)]
@@ -809,7 +815,8 @@ def emit_client(e, iface, msg):
     lay_in = Layout(msg.ins)
     lay_out = Layout(msg.outs)
     fn = "%s_%s" % (iface.name, msg.name)
-    sig = ["handle_t ep"] + [x for p in msg.ins for x in in_params(p)]
+    ep = gname(msg, "ep")
+    sig = ["handle_t " + ep] + [x for p in msg.ins for x in in_params(p)]
     sig += [x for p in msg.outs for x in client_out_params(p)]
     if msg.oneway:
         e("/* Sends %s.%s (no reply). Returns 0 or a negative E_* code. */" % (iface.name, msg.name))
@@ -838,7 +845,7 @@ def emit_client(e, iface, msg):
     e("    idl_r = %s__put_%s_req(%s);" % (iface.name, msg.name, ", ".join(["&idl_m"] + args)))
     e("    if (idl_r < 0)")
     e("        return (int)idl_r;")
-    e("    idl_r = %s(ep, &idl_m);" % ("ipc_send" if msg.oneway else "ipc_call"))
+    e("    idl_r = %s(%s, &idl_m);" % ("ipc_send" if msg.oneway else "ipc_call", ep))
     if lay_in.handles:
         e("    if (idl_r < 0) {")
         e("        /* In handles are given up even when the kernel refused them. */")
@@ -905,7 +912,8 @@ def emit_client(e, iface, msg):
 
 def emit_reply(e, iface, msg):
     fn = "%s_%s_reply" % (iface.name, msg.name)
-    sig = ["uint64_t reply_token", "int status"] + [x for p in msg.outs for x in in_params(p)]
+    token, status = gname(msg, "reply_token"), gname(msg, "status")
+    sig = ["uint64_t " + token, "int " + status] + [x for p in msg.outs for x in in_params(p)]
     e("/* Sends a deferred reply to %s.%s (the handler returned IPC_DEFER)." % (iface.name, msg.name))
     e(" * Returns 0, the kernel's error, or -E_RANGE if the outputs did not fit")
     e(" * (the client then gets -E_RANGE). Out handles are always given up. */")
@@ -914,10 +922,10 @@ def emit_reply(e, iface, msg):
     e("    struct ipc_msg idl_m = {.label = 0};")
     args = [a for p in msg.outs for a in in_args(p)]
     e("    int idl_st = %s__build_%s_rep(%s);" % (iface.name, msg.name,
-                                                 ", ".join(["&idl_m", "status"] + args)))
+                                                 ", ".join(["&idl_m", status] + args)))
     e("    long idl_r;")
     e()
-    e("    idl_m.reply_token = reply_token;")
+    e("    idl_m.reply_token = %s;" % token)
     e("    idl_r = ipc_reply(&idl_m);")
     if Layout(msg.outs).handles:
         e("    if (idl_r < 0) {")

@@ -65,7 +65,7 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
 else
     # One dpkg-query call for all packages; unknown ones are simply not listed.
     installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${PACKAGES[@]}" 2>/dev/null \
-                | awk '$2 == "install" && $4 == "installed" { print $1 }')
+                | awk '$4 == "installed" { print $1 }')
     declare -A have=()
     while read -r name; do
         [ -n "$name" ] && have[$name]=1
@@ -97,7 +97,7 @@ setup:   apt-get install --no-install-recommends ${missing[*]}"
     fi
 fi
 
-"$ROOT/tools/check-tools.sh" $VERBOSE || exit 1
+bash "$ROOT/tools/check-tools.sh" $VERBOSE || exit 1
 
 mkdir -p "$BUILD_DIR" || die "cannot create $BUILD_DIR"
 if ! { printf '%s\n%s\n' "$HASH" "${PACKAGES[*]}" >"$STAMP.tmp" && mv "$STAMP.tmp" "$STAMP"; }; then

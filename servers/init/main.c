@@ -222,15 +222,8 @@ static void serve_one(uint64_t timeout_ns) {
         return;
     }
     int r = init_dispatch(&server, NULL, &m);
-    if (r == -E_NOSYS) {
-        for (int i = 0; i < m.nhandles; i++)
-            sys_handle_close(m.handles[i]);
-        if (m.flags & IPC_MSG_CALL) {
-            memset(&m, 0, IPC_HEADER_SIZE);
-            m.label = -E_NOSYS;
-            r = 1;
-        }
-    }
+    if (r == -E_NOSYS)
+        r = idl_reject(&m, -E_NOSYS);   /* not our interface: closes its handles */
     if (r == 1)
         ipc_reply(&m);
 }

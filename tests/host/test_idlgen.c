@@ -278,6 +278,14 @@ static void h_quiet(void *ctx, const struct ipc_msg *req) {
     st.quiet++;
 }
 
+static int h_names(void *idl_ctx, const struct ipc_msg *idl_req, uint32_t ep, uint32_t ctx,
+                   uint32_t req, int32_t *status, uint64_t *reply_token) {
+    (void)idl_ctx;
+    *status = (int32_t)(ep + ctx + req);
+    *reply_token = idl_req->reply_token;
+    return 0;
+}
+
 static int h_add(void *ctx, const struct ipc_msg *req, uint32_t a, uint32_t b, uint32_t *sum) {
     (void)ctx, (void)req;
     *sum = a + b;
@@ -290,7 +298,7 @@ static const struct tt_server tt_srv = {
     .maxbytes = h_maxbytes, .fourh = h_fourh,
     /* .unhandled and .ignored stay NULL */
 };
-static const struct tt2_server tt2_srv = {.ping = h_ping, .quiet = h_quiet};
+static const struct tt2_server tt2_srv = {.ping = h_ping, .quiet = h_quiet, .names = h_names};
 static const struct other_server other_srv = {.add = h_add};
 
 /* What a real server loop does with one received message. */
@@ -730,6 +738,16 @@ TEST(two_interfaces_and_two_headers) {
     CHECK_EQ(y, 42u);
     CHECK_EQ(other_add(EP, 2, 3, &y), 0);
     CHECK_EQ(y, 5u);
+}
+
+TEST(parameters_named_like_generated_ones) {
+    int32_t status = 0;
+    uint64_t reply_token = 0;
+    reset();
+    CHECK_EQ(tt2_names(EP, 1, 2, 3, &status, &reply_token), 0);
+    CHECK_EQ(status, 6);
+    CHECK_EQ(reply_token, token);   /* the server saw the call's token */
+    CHECK_EQ(tt2_names_reply(5, 0, 1, 2), -E_INVAL);   /* not the server: refused */
 }
 
 /* ---- malformed replies: an "evil" server answers with raw messages ---- */

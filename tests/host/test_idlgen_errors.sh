@@ -5,7 +5,10 @@
 # Output, like the C host tests: one PASS/FAIL line per case; exit 1 on failure.
 set -u
 
+# The repository: two levels up from here (tests/host/, or build/host/ when
+# the Makefile installs a copy there), else the current directory.
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+[ -f "$ROOT/tools/idlgen.py" ] || ROOT=$PWD
 GEN="${PYTHON:-python3} $ROOT/tools/idlgen.py"
 NAME=$(basename "$0")
 tmp=$(mktemp -d) || exit 1
@@ -62,8 +65,10 @@ else
     fail missing_input "got: $out"
 fi
 
-# And the good files generate headers that compile (also with clang, if any).
-for file in "$ROOT"/tests/host/idl/*.idl; do
+# And the good files, the test ones and the project's real interfaces,
+# generate headers that compile cleanly (also with clang, if installed).
+shopt -s nullglob
+for file in "$ROOT"/tests/host/idl/*.idl "$ROOT"/servers/*/*.idl "$ROOT"/tests/*/*.idl; do
     name=good_$(basename "$file" .idl)
     if ! out=$($GEN "$file" -o "$tmp/$(basename "$file" .idl).h" 2>&1); then
         fail "$name" "$out"

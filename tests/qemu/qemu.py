@@ -129,9 +129,14 @@ def _escape_opt(value):
     return str(value).replace(',', ',,')
 
 
-def tail(text, n=TAIL_LINES):
-    lines = text.splitlines()
-    return '\n'.join(lines[-n:])
+ANSI_ESCAPE = re.compile(r'\x1b(\[[0-9;=?]*[A-Za-z]|[()][A-Z0-9]|[=>])')
+
+
+def tail(text, n=TAIL_LINES, width=200):
+    """Last n lines for error messages: terminal escapes (GRUB, OVMF) removed,
+    long lines cut."""
+    lines = ANSI_ESCAPE.sub('', text).splitlines()[-n:]
+    return '\n'.join(l if len(l) <= width else l[:width] + ' [...]' for l in lines)
 
 
 # ---------------------------------------------------------------------------
