@@ -91,6 +91,9 @@ void kfree(void *p) {
     size_t off = (uintptr_t)p - (uintptr_t)s;
     if (off < first_offset(size) || (4096 - off) % size)
         panic("kfree: %p is not the start of an object", p);
+    for (void **f = s->free; f; f = *f)   /* a slab holds at most 255 objects */
+        if (f == p)
+            panic("kfree: double free of %p", p);
     bool was_full = s->free == NULL;
     *(void **)p = s->free;
     s->free = p;
