@@ -35,10 +35,12 @@ KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_SRCS))
 
 $(BUILD)/kernel/%.c.o: %.c | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+	@echo '  CC      $<'
+	@$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/kernel/%.S.o: %.S | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+	@echo '  CC      $<'
+	@$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 
 # Two links: the first gives the addresses for the symbol table, which the
 # second puts between .data and .bss, where it moves no function.
@@ -47,13 +49,14 @@ $(BUILD)/kernel/ksyms0.S: tools/gensyms.py
 	@mkdir -p $(dir $@)
 	$(PYTHON) tools/gensyms.py < /dev/null > $@
 $(BUILD)/kernel/kernel.pass1: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms0.o kernel/arch/x64/kernel.ld
-	$(KLD) -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms0.o
+	@$(KLD) -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms0.o
 $(BUILD)/kernel/ksyms.S: $(BUILD)/kernel/kernel.pass1 tools/gensyms.py
 	$(NM) -n --defined-only $< | $(PYTHON) tools/gensyms.py > $@
 $(BUILD)/kernel/%.o: $(BUILD)/kernel/%.S
-	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+	@$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 $(KERNEL): $(BUILD)/kernel/kernel.pass1 $(BUILD)/kernel/ksyms.o
-	$(KLD) -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o
+	@echo '  LD      $@'
+	@$(KLD) -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o
 	@$(NM) -n $(BUILD)/kernel/kernel.pass1 | grep -i ' t ' > $(BUILD)/kernel/text1.sym
 	@$(NM) -n $@ | grep -i ' t ' > $(BUILD)/kernel/text2.sym
 	@cmp -s $(BUILD)/kernel/text1.sym $(BUILD)/kernel/text2.sym || \
@@ -77,10 +80,12 @@ USER_LIB_SRCS := $(wildcard libs/tessera/*.c) $(wildcard libs/tessera/*.S) $(wil
 USER_LIB_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(USER_LIB_SRCS))
 $(BUILD)/user/%.c.o: %.c $(IDL_HEADERS) | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+	@echo '  CC      $<'
+	@$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/user/%.S.o: %.S | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+	@echo '  CC      $<'
+	@$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/user/libtessera.a: $(USER_LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
@@ -89,7 +94,8 @@ PROGRAM_DIRS := servers/init tests/ktest
 define program
 $(BUILD)/bootfs/$(1): $(patsubst %,$(BUILD)/user/%.o,$(wildcard $(1)/*.c)) $(BUILD)/user/libtessera.a libs/tessera/user.ld
 	@mkdir -p $$(dir $$@)
-	$(CC) $(USER_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(BUILD)/user/libtessera.a $(LIBGCC)
+	@echo '  LD      $$@'
+	@$(CC) $(USER_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(BUILD)/user/libtessera.a $(LIBGCC)
 endef
 $(foreach d,$(PROGRAM_DIRS),$(eval $(call program,$(d))))
 PROGRAMS := $(patsubst %,$(BUILD)/bootfs/%,$(PROGRAM_DIRS))
@@ -123,7 +129,8 @@ $(BUILD)/gen/host/%.h: tests/host/idl/%.idl tools/idlgen.py
 # Kernel sources a host test exercises are named in its "// host-test-uses:" line.
 $(BUILD)/host/%: tests/host/%.c $(HOST_COMMON) $(HOST_IDL) tests/host/test.h | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_COMMON) \
+	@echo '  HOSTCC  $@'
+	@$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_COMMON) \
 	    $(shell sed -n 's|^// host-test-uses: *||p' $<)
 $(BUILD)/host/test_idlgen_errors: tests/host/test_idlgen_errors.sh tools/idlgen.py $(wildcard tests/host/idl/bad/*.idl)
 	@mkdir -p $(dir $@)

@@ -2,6 +2,7 @@
 #ifndef KERNEL_PERCPU_H
 #define KERNEL_PERCPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "list.h"
 
@@ -22,6 +23,9 @@ struct cpu {
     struct list runq[NUM_PRIORITIES];
     uint32_t runq_bitmap;
     uint64_t ticks;
+    bool need_resched;         /* switch at the next preemption point */
+    int slice_left;            /* ticks left in the current thread's slice */
+    struct thread *zombie;     /* a dead thread whose stack we were still on */
 };
 
 extern struct cpu cpus[MAX_CPUS];

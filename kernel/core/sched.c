@@ -3,6 +3,11 @@
  * the highest), a time slice of one tick, and a deadline-ordered list of
  * blocked threads with timeouts. Policy (who gets which priority) belongs to
  * user space; see the scheduler issue.
+ *
+ * Locking: the kernel runs with interrupts disabled and, for now, on one CPU.
+ * Scheduling state is per CPU (struct cpu); the global timeout list and the
+ * object graph will sit behind one big kernel lock taken on kernel entry when
+ * the other CPUs are started (scheduler issue).
  */
 #include "sched.h"
 #include "endpoint.h"
@@ -14,9 +19,6 @@
 
 static struct list timeouts = LIST_INIT(timeouts);
 static struct thread idle_threads[MAX_CPUS];
-static struct thread *zombie;      /* a dead thread whose stack we were still on */
-static bool need_resched;
-static int slice_left = DEFAULT_SLICE_TICKS;
 
 void thread_free(struct thread *t);
 
@@ -31,6 +33,7 @@ void sched_init(void) {
     list_init(&idle->timer_node);
     c->idle = idle;
     c->current = idle;
+    c->slice_left = DEFAULT_SLICE_TICKS;
 }
 
 void sched_enqueue(struct thread *t) {
@@ -39,7 +42,7 @@ void sched_enqueue(struct thread *t) {
     list_push_back(&c->runq[t->priority], &t->run_node);
     c->runq_bitmap |= 1u << t->priority;
     if (t->priority < c->current->priority)
-        need_resched = true;
+        c->need_resched = true;
 }
 
 static void runq_remove(struct thread *t) {
@@ -87,9 +90,10 @@ static struct thread *pick_next(void) {
 }
 
 static void reap(void) {
-    if (zombie && zombie != current_thread()) {
-        thread_free(zombie);
-        zombie = NULL;
+    struct cpu *c = this_cpu();
+    if (c->zombie && c->zombie != c->current) {
+        thread_free(c->zombie);
+        c->zombie = NULL;
     }
 }
 
@@ -100,7 +104,7 @@ static void switch_to(struct thread *next) {
     struct cpu *c = this_cpu();
     struct thread *prev = c->current;
     next->state = THREAD_RUNNING;
-    slice_left = DEFAULT_SLICE_TICKS;
+    c->slice_left = DEFAULT_SLICE_TICKS;
     if (prev == next)
         return;
     c->current = next;
@@ -113,7 +117,7 @@ static void switch_to(struct thread *next) {
 }
 
 void schedule(void) {
-    need_resched = false;
+    this_cpu()->need_resched = false;
     switch_to(pick_next());
 }
 
@@ -162,15 +166,15 @@ void sched_tick(void) {
         ipc_cancel(t, -E_TIMEDOUT);
     }
     if (c->current == c->idle) {
-        need_resched = c->runq_bitmap != 0;
-    } else if (--slice_left <= 0) {
-        need_resched = true;
+        c->need_resched = c->runq_bitmap != 0;
+    } else if (--c->slice_left <= 0) {
+        c->need_resched = true;
     }
 }
 
 void sched_preempt_point(void) {
     struct cpu *c = this_cpu();
-    if (!need_resched || c->current == c->idle)
+    if (!c->need_resched || c->current == c->idle)
         return;
     sched_enqueue(c->current);
     schedule();
@@ -179,7 +183,7 @@ void sched_preempt_point(void) {
 void sched_exit_current(void) {
     struct thread *t = current_thread();
     t->state = THREAD_DEAD;
-    zombie = t;
+    this_cpu()->zombie = t;
     schedule();
     panic("a dead thread was scheduled");
 }
