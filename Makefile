@@ -14,6 +14,7 @@ SETUP_STAMP := $(BUILD)/.setup-done
 
 .PHONY: all run test bench debug clean setup host-tests
 .DELETE_ON_ERROR:
+.SECONDARY:
 all: $(ISO)
 
 # ---- set-up: Debian packages and a tool check, once per package list ----

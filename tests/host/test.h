@@ -51,6 +51,7 @@ static const char *test_suite_name(void) {
 #define TEST_MAIN()                                                       \
     int main(void) {                                                      \
         int failed = 0;                                                   \
+        setvbuf(stdout, NULL, _IOLBF, 0); /* keep lines if a test crashes */ \
         for (int i = 0; i < test_count; i++) {                            \
             test_current = test_cases[i].name;                            \
             test_failed_now = 0;                                          \

@@ -64,6 +64,8 @@ static int echo_main(void) {
             return 1;
         }
         int r = ktest_echo_dispatch(&echo_server, NULL, &m);
+        if (r == -E_NOSYS)
+            r = idl_reject(&m, -E_NOSYS);   /* not our interface: say so, do not hang the caller */
         if (r == 1) {
             err = ipc_reply_recv(ep, &m);
         } else {

@@ -418,8 +418,16 @@ static int bench_ipc(void) {
     static uint64_t samples[ITERS];
     handle_t task, ep = start_echo(&task);
     struct ipc_msg m;
+    memset(&m, 0, IPC_HEADER_SIZE);
+    m.label = 0x1234;   /* not an echo message: refused, not ignored */
+    if (ipc_call(ep, &m) != 0 || m.label != -E_NOSYS) {
+        log_printf("bench: the echo server did not refuse an unknown message\n");
+        return 1;
+    }
     for (int i = 0; i < 100; i++) {   /* warm up */
         memset(&m, 0, IPC_HEADER_SIZE);
+        m.label = KTEST_ECHO_PING_LABEL;
+        m.len = 8;
         ipc_call(ep, &m);
     }
     for (int i = 0; i < ITERS; i++) {

@@ -26,7 +26,6 @@ import shlex
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -42,6 +41,7 @@ OVMF_CANDIDATES = [
     ('/usr/share/OVMF/OVMF_CODE.fd', '/usr/share/OVMF/OVMF_VARS.fd'),
 ]
 
+GPU_ID = 'gpu0'  # screendump(device=GPU_ID) shows the virtio-gpu output
 TAIL_LINES = 40
 POLL_INTERVAL = 0.02
 
@@ -344,7 +344,7 @@ class Qemu:
                 '-display', 'none', '-monitor', 'none',
                 '-chardev', f'file,id=serial0,path={_escape_opt(self.serial_path)}',
                 '-serial', 'chardev:serial0',
-                '-device', 'virtio-gpu-pci',
+                '-device', f'virtio-gpu-pci,id={GPU_ID}',
                 '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
                 '-qmp', f'unix:{_escape_opt(self.qmp_path)},server=on,wait=off']
         if self.icount:
@@ -454,7 +454,7 @@ class Qemu:
         try:
             self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise QemuTimeout(self._describe(f'QEMU did not exit within {timeout}s')) from None
+            raise QemuTimeout(self._describe(f'QEMU did not exit within {timeout:.0f}s')) from None
         self._drain()
         return self.proc.returncode
 
@@ -513,6 +513,8 @@ class Qemu:
         re.MULTILINE. Unless `partial` is set, only complete lines are searched,
         so a pattern cannot match a half-printed line. If regex `fail_on`
         appears first, or QEMU exits, fail at once instead of waiting."""
+        if self.proc is None:
+            raise QemuError('wait_for() before start()')
         regex = re.compile(pattern, re.MULTILINE)
         bad = re.compile(fail_on, re.MULTILINE) if fail_on else None
         pos = self.cursor if start is None else start
@@ -529,14 +531,17 @@ class Qemu:
                     self.cursor = m.end()
                     return m
                 if b:
+                    line_start = text.rfind('\n', 0, b.start()) + 1
+                    line_end = text.find('\n', b.start())
+                    line = text[line_start:line_end if line_end >= 0 else None]
                     raise QemuError(self._describe(
-                        f'/{fail_on}/ appeared while waiting for /{pattern}/: {b.group(0)!r}'))
+                        f'/{fail_on}/ appeared while waiting for /{pattern}/: {line!r}'))
                 if exited:
                     raise QemuError(self._describe(
                         f'QEMU exited with status {self.proc.returncode} before /{pattern}/ appeared'))
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise QemuTimeout(self._describe(f'/{pattern}/ did not appear within {timeout}s'))
+                    raise QemuTimeout(self._describe(f'/{pattern}/ did not appear within {timeout:.0f}s'))
                 self._cond.wait(min(remaining, 0.25))
             if self.proc is not None and self.proc.poll() is not None:
                 self._drain()
@@ -552,7 +557,10 @@ class Qemu:
     cmd = qmp_cmd
 
     def screendump(self, path, fmt='png', device=None, head=None):
-        """Save the display to `path` as 'png' or 'ppm' (see read_ppm)."""
+        """Save a display to `path` as 'png' or 'ppm' (see read_ppm).
+
+        By default QEMU's first console (the machine's standard VGA: firmware,
+        GRUB, early text); device=GPU_ID for the virtio-gpu display."""
         if fmt not in ('png', 'ppm'):
             raise ValueError(f"fmt must be 'png' or 'ppm', not {fmt!r}")
         args = {'filename': str(Path(path).resolve()), 'format': fmt}

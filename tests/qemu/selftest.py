@@ -111,6 +111,9 @@ def test_screen_input_timeouts(tmp):
         check(lit > 100, f'screen looks blank ({lit} non-black pixels)')
         check(len(ppm_pixel(image, w - 1, h - 1)) == 3, 'ppm_pixel')
         check(png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n', 'PNG signature')
+        gpu = tmp / 'gpu.ppm'
+        q.screendump(gpu, fmt='ppm', device=qemu.GPU_ID)
+        check(read_ppm(gpu)[0] > 0, 'virtio-gpu screendump')
         print(f'  screen {w}x{h}, {lit} non-black pixels')
         # Input events must be accepted by QEMU.
         q.send_key('a', True)

@@ -2,7 +2,7 @@
 
 import time
 
-from common import READY, TROUBLE, check_banner_once, check_no_trouble
+from common import PANIC, READY, TROUBLE, check_banner_once, check_no_trouble
 from qemu import Qemu
 
 
@@ -23,3 +23,32 @@ def test_boot_bios():
 
 def test_boot_uefi():
     _boot('uefi', 120)
+
+
+def test_boot_services():
+    """init starts the services in boot.conf and prints READY only after each
+    reported ready (ktest's 'service' mode takes 200 ms to do so)."""
+    with Qemu(firmware='bios', cmdline='init.test_service') as q:
+        q.start()
+        q.wait_for(r'^init: ktest-svc is ready\s*$', 60, fail_on=TROUBLE)
+        q.wait_for(READY, 10, fail_on=TROUBLE)
+        check_no_trouble(q)
+
+
+def test_boot_service_broken():
+    """A boot service that is missing, or crashes before it is ready, is
+    reported in one line each; the boot goes on to READY."""
+    with Qemu(firmware='bios', cmdline='init.test_broken') as q:
+        q.start()
+        q.wait_for(r'^init: cannot start broken \(tests/no-such-program\)', 60, fail_on=PANIC)
+        q.wait_for(r'^\[kernel\] task crasher \(id \d+\) killed: page fault at 0x0', 30, fail_on=PANIC)
+        q.wait_for(r'^init: boot service crasher ended before it was ready', 30, fail_on=PANIC)
+        q.wait_for(READY, 10, fail_on=PANIC)
+
+
+def test_boot_conf_missing():
+    """No boot configuration at all: said plainly, and the system still comes up."""
+    with Qemu(firmware='bios', cmdline='init.conf=etc/no-such.conf') as q:
+        q.start()
+        q.wait_for(r'^init: etc/no-such.conf: ', 60, fail_on=TROUBLE)
+        q.wait_for(READY, 10, fail_on=TROUBLE)
