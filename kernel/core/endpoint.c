@@ -23,21 +23,22 @@ void endpoint_destroy(struct endpoint *ep) {
 
 /* Notifications are a bit set: posting ORs bits in; a receiver gets them all
  * at once, before any queued message. */
-void endpoint_notify(struct endpoint *ep, uint64_t bits) {
-    ep->notify_bits |= bits;
-    if (!ep->notify_bits || list_empty(&ep->receivers))
-        return;
-    struct thread *r = container_of(ep->receivers.next, struct thread, wait_node);
-    list_remove(&r->wait_node);
-    r->waiting_on = NULL;
-    struct ipc_msg *m = &r->msg;
+void endpoint_take_notification(struct endpoint *ep, struct ipc_msg *m) {
     memset(m, 0, IPC_HEADER_SIZE + sizeof(uint64_t));
     m->label = IPC_LABEL_NOTIFY;
     m->flags = IPC_MSG_NOTIFY;
     m->len = sizeof(uint64_t);
     memcpy(m->data, &ep->notify_bits, sizeof(uint64_t));
     ep->notify_bits = 0;
-    kobj_unref(&ep->obj);   /* the waiter's reference */
+}
+
+void endpoint_notify(struct endpoint *ep, uint64_t bits) {
+    ep->notify_bits |= bits;
+    if (!ep->notify_bits || list_empty(&ep->receivers))
+        return;
+    struct thread *r = container_of(ep->receivers.next, struct thread, wait_node);
+    ipc_dequeue(r);
+    endpoint_take_notification(ep, &r->msg);
     sched_wake(r, 0);
 }
 

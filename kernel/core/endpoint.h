@@ -21,11 +21,14 @@ struct endpoint {
 struct endpoint *endpoint_create(void);
 void endpoint_destroy(struct endpoint *ep);
 void endpoint_notify(struct endpoint *ep, uint64_t bits);
+/* Moves the pending notification bits into m as a notification message. */
+void endpoint_take_notification(struct endpoint *ep, struct ipc_msg *m);
 void endpoint_recv_handles_changed(struct endpoint *ep, int delta);
 
 /* The IPC system call and its helpers (ipc.c, ipc_fastpath.c). */
 long sys_ipc(handle_t send_h, handle_t recv_h, uint64_t umsg, uint32_t flags, uint64_t timeout_ns);
-void ipc_cancel(struct thread *t, int result);   /* take t off whatever IPC queue it is on */
+void ipc_dequeue(struct thread *t);               /* off its endpoint queue, if on one */
+void ipc_cancel(struct thread *t, int result);   /* dequeue and wake with result */
 void ipc_task_ended(struct task *t);             /* wake callers waiting for t's reply */
 /* Returns 1 if the fast path handled the call (result in *ret), 0 to take the slow path. */
 int ipc_fastpath(handle_t send_h, handle_t recv_h, uint64_t umsg, uint32_t flags, long *ret);

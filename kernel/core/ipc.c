@@ -19,15 +19,19 @@ static void queue_wait(struct thread *t, struct endpoint *ep, struct list *queue
     list_push_back(queue, &t->wait_node);
 }
 
+void ipc_dequeue(struct thread *t) {
+    struct endpoint *ep = t->waiting_on;
+    if (!ep)
+        return;
+    list_remove(&t->wait_node);
+    t->waiting_on = NULL;
+    kobj_unref(&ep->obj);   /* the reference queue_wait took */
+}
+
 void ipc_cancel(struct thread *t, int result) {
     if (t->state != THREAD_BLOCKED)
         return;
-    if (t->waiting_on) {
-        struct endpoint *ep = t->waiting_on;
-        list_remove(&t->wait_node);
-        t->waiting_on = NULL;
-        kobj_unref(&ep->obj);
-    }
+    ipc_dequeue(t);
     t->reply_from = NULL;
     sched_wake(t, result);
 }
@@ -104,9 +108,7 @@ static int do_send(struct thread *t, struct endpoint *ep, uint64_t badge, bool i
         err = transfer(t, r, badge, is_call);
         if (err)
             return err;
-        list_remove(&r->wait_node);
-        r->waiting_on = NULL;
-        kobj_unref(&ep->obj);
+        ipc_dequeue(r);
         if (!is_call) {
             sched_wake(r, 0);
             return 0;
@@ -131,13 +133,7 @@ static int do_send(struct thread *t, struct endpoint *ep, uint64_t badge, bool i
 static int do_recv(struct thread *t, struct endpoint *ep, bool nonblock, uint64_t deadline) {
     for (;;) {
         if (ep->notify_bits) {
-            struct ipc_msg *m = &t->msg;
-            memset(m, 0, IPC_HEADER_SIZE + sizeof(uint64_t));
-            m->label = IPC_LABEL_NOTIFY;
-            m->flags = IPC_MSG_NOTIFY;
-            m->len = sizeof(uint64_t);
-            memcpy(m->data, &ep->notify_bits, sizeof(uint64_t));
-            ep->notify_bits = 0;
+            endpoint_take_notification(ep, &t->msg);
             return 0;
         }
         if (list_empty(&ep->senders))
@@ -145,9 +141,7 @@ static int do_recv(struct thread *t, struct endpoint *ep, bool nonblock, uint64_
         struct thread *s = container_of(ep->senders.next, struct thread, wait_node);
         bool is_call = s->send_is_call;
         int err = transfer(s, t, s->send_badge, is_call);
-        list_remove(&s->wait_node);
-        s->waiting_on = NULL;
-        kobj_unref(&ep->obj);
+        ipc_dequeue(s);
         if (err) {
             /* Our handle table is full: that sender's message cannot be
              * delivered to us. It learns why; we look at the next one. */

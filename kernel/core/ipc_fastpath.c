@@ -43,9 +43,7 @@ static int fast_call(struct thread *t, handle_t send_h, uint64_t umsg, long *ret
     /* The reply must be writable before the server sees anything. */
     if (copy_to_user(umsg, &r->msg, IPC_HEADER_SIZE))
         return 0;
-    list_remove(&r->wait_node);
-    r->waiting_on = NULL;
-    kobj_unref(&ep->obj);
+    ipc_dequeue(r);
     r->msg.badge = e->badge;
     r->msg.sender = t->task->id;
     r->msg.flags = IPC_MSG_CALL;

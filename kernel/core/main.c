@@ -155,6 +155,8 @@ static __attribute__((noinline)) void panic_test_middle(void) {
     panic_test_leaf();
     __asm__ volatile("" ::: "memory");   /* keep the frame: no tail call */
 }
+static volatile uintptr_t fault_test_address = 0x10;
+
 static __attribute__((noinline)) void panic_test(void) {
     panic_test_middle();
     __asm__ volatile("" ::: "memory");
@@ -177,6 +179,8 @@ void kmain(uint32_t magic, uint32_t mbi) {
     sched_init();
     if (cmdline_has(kernel_cmdline, "kernel.panic_test"))
         panic_test();
+    if (cmdline_has(kernel_cmdline, "kernel.fault_test"))
+        (void)*(volatile uint64_t *)fault_test_address;   /* a kernel-mode page fault */
     if (!module_end)
         panic("no boot archive: GRUB loaded no module (check grub.cfg's module2 line)");
     init_task_load(module_start, module_end - module_start);

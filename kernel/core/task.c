@@ -109,12 +109,7 @@ void task_terminate(struct task *t, int status) {
     /* Off every queue: run queue, timeouts, endpoint queues. */
     if (!is_current) {
         sched_remove(thr);
-        if (thr->waiting_on) {
-            struct endpoint *ep = thr->waiting_on;
-            list_remove(&thr->wait_node);
-            thr->waiting_on = NULL;
-            kobj_unref(&ep->obj);
-        }
+        ipc_dequeue(thr);
         thr->state = THREAD_DEAD;
     }
     thr->reply_from = NULL;

@@ -39,3 +39,18 @@ def test_panic():
         after = q.serial_text()[halted.end():]
         if after.strip():
             q.fail(f'output after "System halted.": {after.strip()[:300]!r}')
+
+
+def test_kernel_fault():
+    """A page fault in kernel mode: registers, the faulting function by name,
+    a backtrace, then a clean halt."""
+    with Qemu(firmware='bios', cmdline='kernel.fault_test') as q:
+        q.start()
+        q.wait_for(r'exception in kernel mode: page fault at 0x10 \(read, not present\) at kmain\+0x', 60)
+        q.wait_for(r'RIP=ffffffff8[0-9a-f]+ CS=0008', 10)
+        q.wait_for(r'CR2=0000000000000010', 10)
+        q.wait_for(r'^System halted\.', 10, partial=True)
+        time.sleep(2)
+        if not q.is_running():
+            q.fail('QEMU exited after the kernel fault (a reboot or triple fault?)')
+        check_banner_once(q)
