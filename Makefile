@@ -90,8 +90,13 @@ $(BUILD)/user/%.S.o: %.S | $(SETUP_STAMP)
 $(BUILD)/user/libtessera.a: $(USER_LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
+# The POSIX glue that musl-based programs link (see libs/posix/README.md).
+POSIX_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(wildcard libs/posix/*.c))
+$(BUILD)/user/libposix.a: $(POSIX_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
 # A program is every .c in its directory: servers/NAME, apps/NAME, tests/NAME.
-PROGRAM_DIRS := servers/init tests/ktest
+PROGRAM_DIRS := servers/init servers/bootfs servers/vm tests/ktest tests/fstest
 define program
 $(BUILD)/bootfs/$(1): $(patsubst %,$(BUILD)/user/%.o,$(wildcard $(1)/*.c)) $(BUILD)/user/libtessera.a libs/tessera/user.ld
 	@mkdir -p $$(dir $$@)
@@ -109,7 +114,7 @@ $(BUILD)/bootfs/etc/boot.conf: servers/init/boot.conf
 $(BUILD)/boot.tar: $(BOOTFS_FILES)
 	cd $(BUILD)/bootfs && tar --format=ustar --owner=0 --group=0 --numeric-owner \
 	    --sort=name --mtime=@0 -cf ../boot.tar .
-$(ISO): $(KERNEL) $(BUILD)/boot.tar iso/grub.cfg
+$(ISO): $(KERNEL) $(BUILD)/boot.tar iso/grub.cfg $(BUILD)/user/libposix.a
 	@mkdir -p $(BUILD)/iso/boot/grub
 	cp iso/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
 	cp $(KERNEL) $(BUILD)/iso/boot/tessera.elf

@@ -30,6 +30,9 @@ long sys_ipc(handle_t send_h, handle_t recv_h, uint64_t umsg, uint32_t flags, ui
 void ipc_dequeue(struct thread *t);               /* off its endpoint queue, if on one */
 void ipc_cancel(struct thread *t, int result);   /* dequeue and wake with result */
 void ipc_task_ended(struct task *t);             /* wake callers waiting for t's reply */
+/* A call made by the kernel on behalf of thread t (page faults): t->msg holds
+ * the message and receives the reply. */
+int ipc_kernel_call(struct thread *t, struct endpoint *ep, uint64_t badge);
 /* Returns 1 if the fast path handled the call (result in *ret), 0 to take the slow path. */
 int ipc_fastpath(handle_t send_h, handle_t recv_h, uint64_t umsg, uint32_t flags, long *ret);
 

@@ -130,6 +130,11 @@ static int do_send(struct thread *t, struct endpoint *ep, uint64_t badge, bool i
     return sched_block(deadline);
 }
 
+int ipc_kernel_call(struct thread *t, struct endpoint *ep, uint64_t badge) {
+    t->msg.nhandles = 0;
+    return do_send(t, ep, badge, true, false, 0);
+}
+
 static int do_recv(struct thread *t, struct endpoint *ep, bool nonblock, uint64_t deadline) {
     for (;;) {
         if (ep->notify_bits) {

@@ -1,5 +1,6 @@
-/* Memory objects. Pages are allocated and zeroed up front for now; the pager
- * (next issue) makes anonymous memory lazy. */
+/* Memory objects. Pages are allocated and zeroed up front, or, for MEM_LAZY
+ * objects, the first time a page is mapped (the pager maps pages as tasks
+ * touch them). */
 #include "memobj.h"
 #include "kernel.h"
 #include "kmalloc.h"
@@ -9,14 +10,16 @@
 static size_t array_pages(uint64_t npages) { return ALIGN_UP(npages * 8, 4096) / 4096; }
 
 struct memobj *memobj_create(uint64_t size, uint32_t flags, int *err) {
-    if (size == 0 || size > MEMOBJ_MAX_SIZE || (flags & ~MEM_CONTIGUOUS)) {
+    if (size == 0 || size > MEMOBJ_MAX_SIZE || (flags & ~(MEM_CONTIGUOUS | MEM_LAZY)) ||
+        ((flags & MEM_CONTIGUOUS) && (flags & MEM_LAZY))) {
         *err = -E_INVAL;
         return NULL;
     }
     size = ALIGN_UP(size, 4096);
     uint64_t npages = size / 4096;
     /* Keep a reserve so that a greedy task cannot starve the kernel itself. */
-    if (npages + 256 > pmm_free_pages()) {
+    uint64_t need = (flags & MEM_LAZY) ? array_pages(npages) : npages;
+    if (need + MEMOBJ_RESERVE_PAGES > pmm_free_pages()) {
         *err = -E_NOMEM;
         return NULL;
     }
@@ -39,6 +42,10 @@ struct memobj *memobj_create(uint64_t size, uint32_t flags, int *err) {
     m->pages = kpage_alloc(array_pages(npages));
     if (!m->pages)
         goto nomem;
+    if (flags & MEM_LAZY) {
+        m->flags = MEMOBJ_F_LAZY;
+        return m;
+    }
     for (uint64_t i = 0; i < npages; i++) {
         void *p = kpage_alloc(1);
         if (!p) {
@@ -68,9 +75,17 @@ struct memobj *memobj_create_fixed(uint64_t paddr, uint64_t size) {
     return m;
 }
 
-uint64_t memobj_page(const struct memobj *m, uint64_t index) {
+uint64_t memobj_page(struct memobj *m, uint64_t index) {
     if (m->flags & MEMOBJ_F_CONTIG)
         return m->base + index * 4096;
+    if (!m->pages[index]) {   /* a lazy object's first use of this page */
+        if (pmm_free_pages() < MEMOBJ_RESERVE_PAGES)
+            return 0;
+        void *p = kpage_alloc(1);
+        if (!p)
+            return 0;
+        m->pages[index] = virt_to_phys(p);
+    }
     return m->pages[index];
 }
 
@@ -81,7 +96,8 @@ void memobj_destroy(struct memobj *m) {
         pmm_free(m->base, m->npages);
     } else if (m->pages) {
         for (uint64_t i = 0; i < m->npages; i++)
-            pmm_free(m->pages[i], 1);
+            if (m->pages[i])
+                pmm_free(m->pages[i], 1);
         kpage_free(m->pages, array_pages(m->size / 4096));
     }
     kfree(m);

@@ -18,12 +18,15 @@ struct memobj {
 
 #define MEMOBJ_F_CONTIG 1u   /* pages are base .. base + size */
 #define MEMOBJ_F_FIXED 2u    /* memory not owned by the object (boot archive) */
+#define MEMOBJ_F_LAZY 4u     /* pages allocated on first map */
+#define MEMOBJ_RESERVE_PAGES 256   /* never hand the last 1 MiB to user memory */
 
 /* Zeroed memory; NULL with *err set on failure. */
 struct memobj *memobj_create(uint64_t size, uint32_t flags, int *err);
 /* An object over existing physical memory that it will not free. */
 struct memobj *memobj_create_fixed(uint64_t paddr, uint64_t size);
-uint64_t memobj_page(const struct memobj *m, uint64_t index);
+/* Physical address of a page; allocates it for lazy objects (0: out of memory). */
+uint64_t memobj_page(struct memobj *m, uint64_t index);
 void memobj_destroy(struct memobj *m);
 
 #endif

@@ -9,6 +9,7 @@
 #include "kmalloc.h"
 #include "memobj.h"
 #include "percpu.h"
+#include "pmm.h"
 #include "sched.h"
 #include "task.h"
 #include "../arch/x64/cpu.h"
@@ -282,6 +283,32 @@ static long dispatch(struct task *task, uint64_t n, uint64_t a1, uint64_t a2, ui
     case SYS_YIELD:
         sched_yield();
         return 0;
+    case SYS_SET_TLS:
+        /* A non-canonical FS base would fault in the kernel's wrmsr. */
+        if (a1 >= USER_SPACE_END)
+            return -E_RANGE;
+        current_thread()->arch.fs_base = a1;
+        wrmsr(MSR_FS_BASE, a1);
+        return 0;
+    case SYS_TASK_SET_PAGER: {
+        LOOKUP(t, (handle_t)a1, KOBJ_TASK, RIGHT_CONTROL);
+        LOOKUP(ep, (handle_t)a2, KOBJ_ENDPOINT, RIGHT_SEND);
+        struct task *target = (struct task *)t_e->obj;
+        if (target->state == TASK_STATE_DEAD)
+            return -E_DEAD;
+        if (target == task)
+            return -E_INVAL;   /* a task cannot page itself: it would wait on itself */
+        kobj_ref(ep_e->obj);
+        if (target->pager)
+            kobj_unref(&target->pager->obj);
+        target->pager = (struct endpoint *)ep_e->obj;
+        target->pager_badge = ep_e->badge;
+        return 0;
+    }
+    case SYS_MEM_INFO: {
+        struct mem_info info = {pmm_total_pages() * 4096, pmm_free_pages() * 4096};
+        return copy_to_user(a1, &info, sizeof(info));
+    }
     default:
         return -E_NOSYS;
     }

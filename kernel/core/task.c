@@ -121,6 +121,10 @@ void task_terminate(struct task *t, int status) {
         kobj_unref(&t->watch_ep->obj);
         t->watch_ep = NULL;
     }
+    if (t->pager) {
+        kobj_unref(&t->pager->obj);
+        t->pager = NULL;
+    }
     if (!is_current)
         thread_free(thr);
     t->thread = NULL;
@@ -140,6 +144,30 @@ void task_exit_current(int status) {
     task_terminate(t, status);
     sched_exit_current();
     __builtin_unreachable();
+}
+
+bool task_call_pager(uint64_t addr, uint64_t rip, uint32_t access, bool present) {
+    struct thread *t = current_thread();
+    struct task *task = t->task;
+    if (!task || !task->pager)
+        return false;
+    /* The thread may be inside a system call that is using its message
+     * buffer (a copy from user memory that faulted): keep it aside. */
+    struct ipc_msg saved;
+    memcpy(&saved, &t->msg, sizeof(saved));
+    struct pager_fault f = {addr, rip, access, present};
+    memset(&t->msg, 0, IPC_HEADER_SIZE);
+    t->msg.label = PAGER_FAULT_LABEL;
+    t->msg.len = sizeof(f);
+    memcpy(t->msg.data, &f, sizeof(f));
+    int err = ipc_kernel_call(t, task->pager, task->pager_badge);
+    bool resolved = err == 0 && t->msg.label == 0;
+    if (err == 0 && t->msg.nhandles) {   /* a pager has no business sending handles */
+        for (int i = 0; i < t->msg.nhandles && i < IPC_HANDLES_MAX; i++)
+            handle_close(&task->handles, t->msg.handles[i]);
+    }
+    memcpy(&t->msg, &saved, sizeof(saved));
+    return resolved;
 }
 
 void task_fault(const char *what, uint64_t rip) {

@@ -47,6 +47,8 @@ struct task {
     struct thread *thread;      /* one thread per task for now */
     struct endpoint *watch_ep;  /* notified with watch_bits when the task ends */
     uint64_t watch_bits;
+    struct endpoint *pager;     /* page faults become calls to it (NULL: faults kill) */
+    uint64_t pager_badge;
     struct list all_node;
 };
 
@@ -58,6 +60,9 @@ int task_start(struct task *t, uint64_t entry, uint64_t stack, uint64_t arg);
 void task_terminate(struct task *t, int status);
 /* The current task faulted in user mode: report it on the log and end it. */
 __attribute__((noreturn)) void task_fault(const char *what, uint64_t rip);
+/* Asks the current task's pager to resolve a fault at addr; true if it did
+ * (the faulting instruction can be retried). */
+bool task_call_pager(uint64_t addr, uint64_t rip, uint32_t access, bool present);
 __attribute__((noreturn)) void task_exit_current(int status);
 #define MAX_THREADS 4096
 struct thread *thread_lookup(uint32_t tid);

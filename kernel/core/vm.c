@@ -44,15 +44,32 @@ int vm_map(struct vm_space *vm, struct memobj *mem, uint64_t offset, uint64_t va
         if (va < r->end && r->start < va + size)
             return -E_BUSY;   /* already mapped: unmap first */
     }
-    struct vm_region *r = kmalloc(sizeof(*r));
-    if (!r)
-        return -E_NOMEM;
     for (uint64_t i = 0; i < size; i += 4096) {
-        if (arch_map_page(&vm->as, va + i, memobj_page(mem, (offset + i) / 4096), prot) < 0) {
+        uint64_t pa = memobj_page(mem, (offset + i) / 4096);
+        if (!pa || arch_map_page(&vm->as, va + i, pa, prot) < 0) {
             unmap_pages(vm, va, va + i);
-            kfree(r);
             return -E_NOMEM;
         }
+    }
+    vm->mapped_bytes += size;
+    /* Pages a pager maps one by one as a task touches them extend one region. */
+    list_for_each(it, &vm->regions) {
+        struct vm_region *r = container_of(it, struct vm_region, node);
+        if (r->mem == mem && r->prot == prot && r->end == va && r->offset + (r->end - r->start) == offset) {
+            r->end += size;
+            return 0;
+        }
+        if (r->mem == mem && r->prot == prot && r->start == va + size && offset + size == r->offset) {
+            r->start = va;
+            r->offset = offset;
+            return 0;
+        }
+    }
+    struct vm_region *r = kmalloc(sizeof(*r));
+    if (!r) {
+        unmap_pages(vm, va, va + size);
+        vm->mapped_bytes -= size;
+        return -E_NOMEM;
     }
     kobj_ref(&mem->obj);
     r->start = va;
@@ -61,7 +78,6 @@ int vm_map(struct vm_space *vm, struct memobj *mem, uint64_t offset, uint64_t va
     r->offset = offset;
     r->prot = prot;
     list_push_back(&vm->regions, &r->node);
-    vm->mapped_bytes += size;
     return 0;
 }
 

@@ -10,7 +10,8 @@
 #include <tessera/syscall.h>
 
 #define PAGE 4096ull
-#define MAX_ARGS 16
+#define MAX_STRINGS 64
+#define MAX_STRING_BYTES 4096
 
 static uint32_t prot_of(uint32_t pf) {
     return PROT_R | ((pf & ELF_PF_W) ? PROT_W : 0) | ((pf & ELF_PF_X) ? PROT_X : 0);
@@ -53,38 +54,91 @@ static void fill_stack(void *dst, const void *ctx) {
     memcpy((char *)dst + USER_STACK_SIZE - f->len, f->image, f->len);
 }
 
-static long give(handle_t task, handle_t h, handle_t *in_child) {
+/* Moves h into the task; its number there goes to *in_child. */
+static long give(handle_t task, handle_t *h, handle_t *in_child) {
     *in_child = HANDLE_NONE;
-    if (h == HANDLE_NONE)
+    if (*h == HANDLE_NONE)
         return 0;
     struct handle_info info;
-    long err = sys_handle_info(h, &info);
+    long err = sys_handle_info(*h, &info);
     if (err < 0)
         return err;
-    err = sys_task_give(task, h, info.rights);
+    err = sys_task_give(task, *h, info.rights);
     if (err < 0)
         return err;
+    *h = HANDLE_NONE;
     *in_child = (handle_t)err;
     return 0;
 }
 
-long spawn_elf(const char *name, const void *elf, size_t elf_size, const char *const argv[],
-               handle_t bootstrap, handle_t given) {
-    struct elf_image img;
-    if (elf_parse(&img, elf, elf_size, USER_SPACE_END) != ELF_OK)
-        return -E_INVAL;
-    int argc = 0;
-    size_t strings = 0;
-    while (argv && argv[argc]) {
-        strings += strlen(argv[argc]) + 1;
-        if (++argc > MAX_ARGS || strings > 2048)
-            return -E_INVAL;
+static size_t count(const char *const *list, size_t *bytes) {
+    size_t n = 0;
+    for (; list && list[n]; n++)
+        *bytes += strlen(list[n]) + 1;
+    return n;
+}
+
+/* The initial stack: argc, argv[], NULL, envp[], NULL, auxv pairs, then the
+ * strings at the very top. Built in `image` (ending at `top`) and returns the
+ * child's stack pointer. */
+static uint64_t build_stack(char *image, size_t image_size, const struct spawn_request *req,
+                            const struct elf_image *img, handle_t self, handle_t boot,
+                            handle_t given, size_t *used) {
+    size_t str_bytes = 0;
+    size_t argc = count(req->argv, &str_bytes), envc = count(req->envp, &str_bytes);
+    str_bytes = (str_bytes + 15) & ~(size_t)15;
+    char *strings = image + image_size - str_bytes;
+    uint64_t str_va = USER_STACK_TOP - str_bytes;
+    uint64_t words[MAX_STRINGS + 32];
+    size_t n = 0, off = 0;
+    words[n++] = argc;
+    for (size_t pass = 0; pass < 2; pass++) {
+        const char *const *list = pass ? req->envp : req->argv;
+        size_t k = pass ? envc : argc;
+        for (size_t i = 0; i < k; i++) {
+            size_t len = strlen(list[i]) + 1;
+            memcpy(strings + off, list[i], len);
+            words[n++] = str_va + off;
+            off += len;
+        }
+        words[n++] = 0;
     }
-    long task = sys_task_create(name, strlen(name));
-    if (task < 0)
-        return task;
+    uint64_t aux[][2] = {
+        {6, PAGE}, {9, img->entry}, {3, img->phdr_vaddr}, {4, img->phentsize}, {5, img->phnum},
+        {AT_TESSERA_SELF, (uint64_t)(int64_t)self},
+        {AT_TESSERA_BOOTSTRAP, (uint64_t)(int64_t)boot},
+        {AT_TESSERA_GIVEN, (uint64_t)(int64_t)given},
+        {0, 0},
+    };
+    for (size_t i = 0; i < sizeof(aux) / sizeof(aux[0]); i++) {
+        words[n++] = aux[i][0];
+        words[n++] = aux[i][1];
+    }
+    size_t frame = (n * 8 + 15) & ~(size_t)15;
+    char *frame_area = strings - frame;
+    memset(frame_area, 0, frame);
+    memcpy(frame_area, words, n * 8);
+    *used = str_bytes + frame;
+    return str_va - frame;
+}
+
+long spawn_program(const struct spawn_request *req) {
+    handle_t boot = req->bootstrap, given = req->given;
+    long err = 0, task = -E_INVAL;
+    struct elf_image img;
+    size_t str_bytes = 0;
+    size_t nstrings = count(req->argv, &str_bytes) + count(req->envp, &str_bytes);
+    if (!req->argv || !req->argv[0] || nstrings > MAX_STRINGS || str_bytes > MAX_STRING_BYTES ||
+        elf_parse(&img, req->elf, req->elf_size, USER_SPACE_END) != ELF_OK) {
+        err = -E_INVAL;
+        goto fail;
+    }
+    task = sys_task_create(req->name, strlen(req->name));
+    if (task < 0) {
+        err = task;
+        goto fail;
+    }
     handle_t t = (handle_t)task;
-    long err = 0;
 
     size_t it = 0;
     struct elf_segment seg;
@@ -101,60 +155,38 @@ long spawn_elf(const char *name, const void *elf, size_t elf_size, const char *c
         prev_end = end;
     }
 
-    /* Handles for the child: itself (watch only), the bootstrap endpoint, the extra one. */
+    /* The child's own handle may watch itself, nothing more. */
     handle_t child_self = HANDLE_NONE, child_boot = HANDLE_NONE, child_given = HANDLE_NONE;
     if (!err) {
         long self = sys_handle_dup(t, RIGHT_WATCH | RIGHT_DUP | RIGHT_TRANSFER, 0);
-        err = self < 0 ? self : give(t, (handle_t)self, &child_self);
+        handle_t s = (handle_t)self;
+        err = self < 0 ? self : give(t, &s, &child_self);
     }
     if (!err)
-        err = give(t, bootstrap, &child_boot);
+        err = give(t, &boot, &child_boot);
     if (!err)
-        err = give(t, given, &child_given);
+        err = give(t, &given, &child_given);
 
-    /* The initial stack, built here and copied to the top of the child's stack. */
-    static uint64_t image[(2048 + 8 * (MAX_ARGS + 32)) / 8 + 8];
-    uint64_t words[MAX_ARGS + 32];
-    int n = 0;
-    uint64_t top = USER_STACK_TOP;
-    size_t str_bytes = (strings + 15) & ~(size_t)15;
-    char *str_area = (char *)image + sizeof(image) - str_bytes;
-    uint64_t str_va = top - str_bytes;
-    words[n++] = (uint64_t)argc;
-    size_t off = 0;
-    for (int i = 0; i < argc; i++) {
-        size_t len = strlen(argv[i]) + 1;
-        memcpy(str_area + off, argv[i], len);
-        words[n++] = str_va + off;
-        off += len;
-    }
-    words[n++] = 0;   /* end of argv */
-    words[n++] = 0;   /* empty envp */
-    uint64_t aux[][2] = {
-        {6, PAGE}, {9, img.entry}, {3, img.phdr_vaddr}, {4, img.phentsize}, {5, img.phnum},
-        {AT_TESSERA_SELF, (uint64_t)(int64_t)child_self},
-        {AT_TESSERA_BOOTSTRAP, (uint64_t)(int64_t)child_boot},
-        {AT_TESSERA_GIVEN, (uint64_t)(int64_t)child_given},
-        {0, 0},
-    };
-    for (size_t i = 0; i < sizeof(aux) / sizeof(aux[0]); i++) {
-        words[n++] = aux[i][0];
-        words[n++] = aux[i][1];
-    }
-    size_t frame = ((size_t)n * 8 + 15) & ~(size_t)15;
-    char *frame_area = str_area - frame;
-    memset(frame_area, 0, frame);
-    memcpy(frame_area, words, (size_t)n * 8);
-    uint64_t sp = str_va - frame;
-    struct stack_fill sf = {frame_area, str_bytes + frame};
+    static char image[MAX_STRING_BYTES + 8 * (MAX_STRINGS + 40)];
+    size_t used = 0;
+    uint64_t sp = 0;
     if (!err)
-        err = map_into(t, top - USER_STACK_SIZE, USER_STACK_SIZE, PROT_R | PROT_W, fill_stack, &sf);
+        sp = build_stack(image, sizeof(image), req, &img, child_self, child_boot, child_given, &used);
+    struct stack_fill sf = {image + sizeof(image) - used, used};
+    if (!err)
+        err = map_into(t, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE, PROT_R | PROT_W, fill_stack, &sf);
+    if (!err && req->pager != HANDLE_NONE)
+        err = sys_task_set_pager(t, req->pager);
     if (!err)
         err = sys_task_start(t, img.entry, sp, 0);
-    if (err) {
-        sys_task_kill(t);
-        sys_handle_close(t);
-        return err;
-    }
-    return t;
+    if (!err)
+        return t;
+    sys_task_kill(t);
+    sys_handle_close(t);
+fail:
+    if (boot != HANDLE_NONE)
+        sys_handle_close(boot);
+    if (given != HANDLE_NONE)
+        sys_handle_close(given);
+    return err;
 }

@@ -10,6 +10,7 @@
 #include <tessera/runtime.h>
 #include <tessera/syscall.h>
 #include "idl/init.h"
+#include "idl/vm.h"
 
 #define MAX_SERVICES 32
 #define READY_TIMEOUT_NS (30ull * 1000000000ull)
@@ -19,6 +20,7 @@
 struct service {
     char name[32];
     handle_t task;
+    handle_t offered;   /* send handle to what the service offers, or HANDLE_NONE */
     bool ready, ended;
 };
 
@@ -61,41 +63,112 @@ static const char *basename(const char *path) {
     return s ? s + 1 : path;
 }
 
-/* Start a program with a bootstrap handle to us, badged with `badge`. */
+static struct service *find_service(const char *name) {
+    for (int i = 0; i < num_services; i++)
+        if (!strcmp(services[i].name, name))
+            return &services[i];
+    return NULL;
+}
+
+/*
+ * Start a program with a bootstrap handle to us, badged with `badge`. Once the
+ * vm server is up it loads programs (from the file system, paged by vm);
+ * before that (boot services) we load them from the archive ourselves.
+ */
 static long start_program(const char *name, const char *path, const char *args, uint64_t badge,
                           handle_t given) {
-    size_t size;
-    const void *elf = archive_file(path, &size);
-    if (!elf) {
+    long boot_h = sys_handle_dup(ep, RIGHT_SEND | RIGHT_TRANSFER, badge);
+    if (boot_h < 0) {
         if (given != HANDLE_NONE)
             sys_handle_close(given);
-        return -E_INVAL;
+        return boot_h;
     }
     char argbuf[256];
     size_t n = strnlen(args, sizeof(argbuf) - 1);
     memcpy(argbuf, args, n);
     argbuf[n] = 0;
+    struct service *vm = find_service("vm");
+    if (vm && vm->ready && !vm->ended && vm->offered != HANDLE_NONE) {
+        for (char *p = argbuf; *p; p++)
+            if (*p == ' ')
+                *p = '\n';
+        handle_t task = HANDLE_NONE;
+        int err = vm_spawn(vm->offered, path, argbuf, "", (handle_t)boot_h, given, &task);
+        return err ? err : task;
+    }
+    size_t size;
+    const void *elf = archive_file(path, &size);
+    if (!elf) {
+        sys_handle_close((handle_t)boot_h);
+        if (given != HANDLE_NONE)
+            sys_handle_close(given);
+        return -E_NOENT;
+    }
     const char *argv[16];
     split_args(argbuf, name, argv, 16);
-    long boot_h = sys_handle_dup(ep, RIGHT_SEND | RIGHT_TRANSFER, badge);
-    if (boot_h < 0)
-        return boot_h;
-    return spawn_elf(name, elf, size, argv, (handle_t)boot_h, given);
+    struct spawn_request req = {
+        .name = name, .elf = elf, .elf_size = size, .argv = argv, .envp = NULL,
+        .bootstrap = (handle_t)boot_h, .given = given, .pager = HANDLE_NONE,
+    };
+    return spawn_program(&req);
+}
+
+static void serve_one(uint64_t timeout_ns);
+
+/* Boot services may need others up first ("after=NAME" in boot.conf). */
+static void wait_for_service(const char *name) {
+    struct service *s = find_service(name);
+    if (!s) {
+        log_printf("init: boot.conf: after=%s names no earlier service\n", name);
+        return;
+    }
+    uint64_t deadline = sys_clock() + READY_TIMEOUT_NS;
+    while (!s->ready && !s->ended) {
+        uint64_t now = sys_clock();
+        if (now >= deadline) {
+            log_printf("init: %s is not ready; going on without it\n", name);
+            return;
+        }
+        serve_one(deadline - now);
+    }
 }
 
 /* ---- the init interface ---- */
 
-static int on_ready(void *ctx, const struct ipc_msg *req) {
+static int on_ready(void *ctx, const struct ipc_msg *req, handle_t service) {
     uint64_t i = req->badge;
-    if (i == 0 || i > (uint64_t)num_services)
+    if (i == 0 || i > (uint64_t)num_services) {
+        if (service != HANDLE_NONE)
+            sys_handle_close(service);
         return -E_PERM;   /* only boot services report readiness */
+    }
     struct service *s = &services[i - 1];
+    if (s->offered != HANDLE_NONE)
+        sys_handle_close(s->offered);   /* a restarted service offers anew */
+    s->offered = service;
     if (!s->ready && !s->ended) {
         s->ready = true;
         num_pending--;
         log_printf("init: %s is ready\n", s->name);
     }
     return 0;
+}
+
+static int on_lookup(void *ctx, const struct ipc_msg *req, const char *name, handle_t *service) {
+    for (int i = 0; i < num_services; i++) {
+        struct service *s = &services[i];
+        if (strcmp(s->name, name) || s->offered == HANDLE_NONE)
+            continue;
+        if (s->ended)
+            return -E_PEER;
+        /* The badge tells the service who is calling: the kernel vouches for req->sender. */
+        long h = sys_handle_dup(s->offered, RIGHT_SEND | RIGHT_TRANSFER, req->sender);
+        if (h < 0)
+            return (int)h;
+        *service = (handle_t)h;
+        return 0;
+    }
+    return -E_NOENT;
 }
 
 static int on_spawn(void *ctx, const struct ipc_msg *req, const char *path, const char *args,
@@ -107,7 +180,7 @@ static int on_spawn(void *ctx, const struct ipc_msg *req, const char *path, cons
     return 0;
 }
 
-static const struct init_server server = {.ready = on_ready, .spawn = on_spawn};
+static const struct init_server server = {.ready = on_ready, .lookup = on_lookup, .spawn = on_spawn};
 
 /* ---- boot services ---- */
 
@@ -153,12 +226,29 @@ static void start_services(const char *conf, size_t len) {
         struct service *s = &services[num_services];
         const char *name = words[first + 1], *path = words[first + 2];
         char args[128] = "";
-        for (int i = first + 3, off = 0; i < w && off < (int)sizeof(args); i++)
+        handle_t give = HANDLE_NONE;
+        for (int i = first + 3, off = 0; i < w && off < (int)sizeof(args); i++) {
+            if (!strcmp(words[i], "give=archive")) {   /* read-only boot archive */
+                long h = sys_handle_dup(boot->archive, RIGHT_READ | RIGHT_TRANSFER, 0);
+                give = h < 0 ? HANDLE_NONE : (handle_t)h;
+                continue;
+            }
+            if (!strncmp(words[i], "after=", 6)) {
+                wait_for_service(words[i] + 6);
+                continue;
+            }
+            if (!strcmp(words[i], "give=system")) {    /* the root resource */
+                long h = sys_handle_dup(boot->system, RIGHT_CONTROL | RIGHT_DUP | RIGHT_TRANSFER, 0);
+                give = h < 0 ? HANDLE_NONE : (handle_t)h;
+                continue;
+            }
             off += fmt_snprintf(args + off, sizeof(args) - (size_t)off, "%s%s", off ? " " : "", words[i]);
+        }
         size_t nl = strnlen(name, sizeof(s->name) - 1);
         memcpy(s->name, name, nl);
         s->name[nl] = 0;
-        long t = start_program(s->name, path, args, (uint64_t)num_services + 1, HANDLE_NONE);
+        s->offered = HANDLE_NONE;
+        long t = start_program(s->name, path, args, (uint64_t)num_services + 1, give);
         if (t < 0) {
             log_printf("init: cannot start %s (%s): %s\n", s->name, path, err_str(t));
             continue;

@@ -38,6 +38,9 @@ enum {
     SYS_IOPORT_OUT,         /* (ioport handle, port, width, value) */
     SYS_CLOCK,              /* () -> monotonic nanoseconds since boot */
     SYS_YIELD,              /* () */
+    SYS_SET_TLS,            /* (fs_base): the calling thread's TLS pointer */
+    SYS_TASK_SET_PAGER,     /* (task handle, endpoint handle): page faults become calls to it */
+    SYS_MEM_INFO,           /* (struct mem_info *) */
     SYS_MAX
 };
 
@@ -61,6 +64,14 @@ enum {
     E_BUSY = 11,     /* already bound / in use */
     E_RANGE = 12,    /* address or size out of range */
     E_DEAD = 13,     /* the task has ended */
+    /* for servers (files and the like) */
+    E_NOENT = 14,    /* no such file or directory */
+    E_NOTDIR = 15,
+    E_ISDIR = 16,
+    E_IO = 17,       /* the data is corrupt or the device failed */
+    E_NOTSUP = 18,   /* not supported by this server */
+    E_ROFS = 19,     /* read-only file system */
+    E_NAMETOOLONG = 20,
     E_MAX
 };
 
@@ -111,6 +122,24 @@ enum { TASK_STATE_CREATED = 0, TASK_STATE_RUNNING = 1, TASK_STATE_DEAD = 2 };
 
 /* ---- Memory ---- */
 #define MEM_CONTIGUOUS 1u     /* SYS_MEM_CREATE: physically contiguous (DMA) */
+#define MEM_LAZY 2u           /* SYS_MEM_CREATE: pages are allocated when first mapped */
+
+struct mem_info {
+    uint64_t total_bytes;
+    uint64_t free_bytes;
+};
+
+/* A page fault of a task with a pager arrives at the pager as a call with
+ * this label (badge: the badge of the pager handle given to SYS_TASK_SET_PAGER,
+ * sender: the faulting task). Reply with label 0 after mapping the page to
+ * resume the task, or with a negative E_* code to have it killed. */
+#define PAGER_FAULT_LABEL 0x7ffffffe
+struct pager_fault {
+    uint64_t addr;      /* faulting address */
+    uint64_t rip;
+    uint32_t access;    /* PROT_R, PROT_W or PROT_X */
+    uint32_t present;   /* 1: the page was mapped (a protection fault) */
+};
 #define PROT_R 1u
 #define PROT_W 2u
 #define PROT_X 4u

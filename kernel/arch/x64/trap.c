@@ -29,6 +29,13 @@ struct extable_entry {
 };
 extern const struct extable_entry __extable_start[], __extable_end[];
 
+static bool try_fixup_address(const struct trapframe *f) {
+    for (const struct extable_entry *e = __extable_start; e < __extable_end; e++)
+        if (e->insn == f->rip)
+            return true;
+    return false;
+}
+
 static bool try_fixup(struct trapframe *f) {
     for (const struct extable_entry *e = __extable_start; e < __extable_end; e++) {
         if (e->insn == f->rip) {
@@ -79,11 +86,20 @@ void trap_handler(struct trapframe *f) {
     bool from_user = f->cs & 3;
     if (f->vector < 32) {
         uint64_t cr2 = f->vector == 14 ? read_cr2() : 0;
+        bool present = f->error & 1;
+        uint32_t access = (f->error & 16) ? PROT_X : (f->error & 2) ? PROT_W : PROT_R;
         if (!from_user) {
+            /* A copy from/to user memory the pager has not filled in yet:
+             * ask the pager, then retry the copy; otherwise fail it. */
+            if (f->vector == 14 && cr2 < USER_SPACE_END && try_fixup_address(f) &&
+                task_call_pager(cr2, f->rip, access, present))
+                return;
             if (f->vector == 14 && try_fixup(f))
                 return;
             kernel_exception(f, cr2);
         }
+        if (f->vector == 14 && cr2 < USER_SPACE_END && task_call_pager(cr2, f->rip, access, present))
+            return;   /* mapped: retry the instruction */
         char what[96];
         describe_fault(what, sizeof(what), f, cr2);
         task_fault(what, f->rip);   /* does not return */

@@ -34,11 +34,20 @@ uintptr_t vm_reserve(size_t size);
  * or 0. The handle goes to *mem if mem is not NULL, else it is closed. */
 void *mem_alloc(size_t size, handle_t *mem);
 
-/* Starts a program from an ELF image in memory. The new task gets argv, a
- * bootstrap send handle (moved) and an optional extra handle (moved).
- * Returns the task handle or a negative E_* code. */
-long spawn_elf(const char *name, const void *elf, size_t elf_size, const char *const argv[],
-               handle_t bootstrap, handle_t given);
+/* Starting a program from an ELF image in memory. */
+struct spawn_request {
+    const char *name;
+    const void *elf;
+    size_t elf_size;
+    const char *const *argv;   /* NULL-terminated; argv[0] is the program name */
+    const char *const *envp;   /* NULL-terminated, or NULL for none */
+    handle_t bootstrap;        /* moved to the task (its AT_TESSERA_BOOTSTRAP), or HANDLE_NONE */
+    handle_t given;            /* moved to the task (its AT_TESSERA_GIVEN), or HANDLE_NONE */
+    handle_t pager;            /* set as the task's pager before it starts (not moved), or HANDLE_NONE */
+};
+/* Returns a handle to the started task, or a negative E_* code (then the
+ * handles to move are closed). */
+long spawn_program(const struct spawn_request *req);
 
 const char *err_str(long err);
 

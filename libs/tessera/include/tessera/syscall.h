@@ -83,6 +83,15 @@ static inline uint64_t sys_clock(void) {
 static inline long sys_yield(void) {
     return syscall6(SYS_YIELD, 0, 0, 0, 0, 0, 0);
 }
+static inline long sys_set_tls(uintptr_t fs_base) {
+    return syscall6(SYS_SET_TLS, (long)fs_base, 0, 0, 0, 0, 0);
+}
+static inline long sys_task_set_pager(handle_t task, handle_t ep) {
+    return syscall6(SYS_TASK_SET_PAGER, task, ep, 0, 0, 0, 0);
+}
+static inline long sys_mem_info(struct mem_info *info) {
+    return syscall6(SYS_MEM_INFO, (long)info, 0, 0, 0, 0, 0);
+}
 
 /* IPC conveniences used by the generated IDL stubs. Each returns a negative
  * E_* code on a kernel-level failure, else 0 (for calls: the reply is in m and
