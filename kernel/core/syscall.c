@@ -232,12 +232,15 @@ static long dispatch(struct task *task, uint64_t n, uint64_t a1, uint64_t a2, ui
             endpoint_notify((struct endpoint *)ep_e->obj, a3);   /* already over */
             return 0;
         }
-        if (target->watch_ep)
-            return -E_BUSY;
-        kobj_ref(ep_e->obj);
-        target->watch_ep = (struct endpoint *)ep_e->obj;
-        target->watch_bits = a3;
-        return 0;
+        for (int i = 0; i < TASK_WATCHERS; i++) {
+            if (!target->watchers[i].ep) {
+                kobj_ref(ep_e->obj);
+                target->watchers[i].ep = (struct endpoint *)ep_e->obj;
+                target->watchers[i].bits = a3;
+                return 0;
+            }
+        }
+        return -E_BUSY;   /* enough watchers already */
     }
     case SYS_TASK_INFO:
         return do_task_info(task, (handle_t)a1, a2);

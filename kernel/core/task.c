@@ -116,10 +116,12 @@ void task_terminate(struct task *t, int status) {
     ipc_task_ended(t);
     handle_table_destroy(&t->handles);
     vm_space_destroy(&t->vm);
-    if (t->watch_ep) {
-        endpoint_notify(t->watch_ep, t->watch_bits);
-        kobj_unref(&t->watch_ep->obj);
-        t->watch_ep = NULL;
+    for (int i = 0; i < TASK_WATCHERS; i++) {
+        if (t->watchers[i].ep) {
+            endpoint_notify(t->watchers[i].ep, t->watchers[i].bits);
+            kobj_unref(&t->watchers[i].ep->obj);
+            t->watchers[i].ep = NULL;
+        }
     }
     if (t->pager) {
         kobj_unref(&t->pager->obj);

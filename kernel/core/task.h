@@ -14,6 +14,9 @@ enum block_reason { BLOCK_NONE, BLOCK_SEND, BLOCK_RECV, BLOCK_REPLY };
 
 struct endpoint;
 
+#define KSTACK_PAGES 4
+#define TASK_WATCHERS 4   /* e.g. its pager, its parent and a supervisor */
+
 struct thread {
     struct arch_thread arch;
     struct task *task;          /* NULL for a CPU's idle thread */
@@ -45,14 +48,15 @@ struct task {
     struct handle_table handles;
     struct vm_space vm;
     struct thread *thread;      /* one thread per task for now */
-    struct endpoint *watch_ep;  /* notified with watch_bits when the task ends */
-    uint64_t watch_bits;
+    struct {                    /* notified with bits when the task ends */
+        struct endpoint *ep;
+        uint64_t bits;
+    } watchers[TASK_WATCHERS];
     struct endpoint *pager;     /* page faults become calls to it (NULL: faults kill) */
     uint64_t pager_badge;
     struct list all_node;
 };
 
-#define KSTACK_PAGES 4
 
 struct task *task_create(const char *name);
 int task_start(struct task *t, uint64_t entry, uint64_t stack, uint64_t arg);

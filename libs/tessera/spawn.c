@@ -30,6 +30,7 @@ static long map_into(handle_t task, uint64_t va, uint64_t size, uint32_t prot,
         sys_vm_unmap(HANDLE_SELF, scratch, size);
         err = sys_vm_map(task, (handle_t)mem, 0, va, size, prot);
     }
+    vm_release(scratch, size);
     sys_handle_close((handle_t)mem);
     return err;
 }

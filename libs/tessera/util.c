@@ -40,13 +40,54 @@ int log_printf(const char *fmt, ...) {
     return n;
 }
 
-static uintptr_t next_free_va = 0x0000200000000000ull;
+/*
+ * Address-space reservations: a bump pointer plus a short list of released
+ * ranges, so that a long-running server reusing scratch mappings (a loader,
+ * the vm) does not keep growing its page tables.
+ */
+#define RESERVE_BASE 0x0000200000000000ull
+#define MAX_RELEASED 64
+
+static uintptr_t next_free_va = RESERVE_BASE;
+static struct { uintptr_t va; size_t size; } released[MAX_RELEASED];
+
+static size_t reservation_size(size_t size) {
+    return ((size + 0xfff) & ~(size_t)0xfff) + 0x1000;   /* and a guard page */
+}
 
 uintptr_t vm_reserve(size_t size) {
+    size = reservation_size(size);
+    int best = -1;   /* the smallest released range that fits */
+    for (int i = 0; i < MAX_RELEASED; i++)
+        if (released[i].size >= size && (best < 0 || released[i].size < released[best].size))
+            best = i;
+    if (best >= 0) {
+        uintptr_t va = released[best].va;
+        released[best].va += size;
+        released[best].size -= size;
+        return va;
+    }
     uintptr_t va = next_free_va;
-    next_free_va += (size + 0xfff) & ~(uintptr_t)0xfff;
-    next_free_va += 0x1000;   /* a guard page between reservations */
+    next_free_va += size;
     return va;
+}
+
+void vm_release(uintptr_t va, size_t size) {
+    size = reservation_size(size);
+    for (int i = 0; i < MAX_RELEASED; i++) {
+        if (released[i].size && released[i].va + released[i].size == va) {
+            released[i].size += size;   /* grows an adjacent range */
+            return;
+        }
+    }
+    for (int i = 0; i < MAX_RELEASED; i++) {
+        if (!released[i].size) {
+            released[i].va = va;
+            released[i].size = size;
+            return;
+        }
+    }
+    /* The list is full: the range is simply not reused. */
 }
 
 void *mem_alloc(size_t size, handle_t *mem) {

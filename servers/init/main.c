@@ -369,8 +369,15 @@ int main(int argc, char **argv) {
     if (cmdline_get(boot->cmdline, "test", name, sizeof(name)) && name[0]) {
         start_test(name, "");
     } else if (cmdline_get(boot->cmdline, "bench", name, sizeof(name)) && name[0]) {
-        fmt_snprintf(args, sizeof(args), "bench %s", name);
-        start_test("ktest", args);
+        /* bench=NAME runs "ktest bench NAME"; bench=PROGRAM/NAME another test program. */
+        char *slash = strchr(name, '/');
+        const char *program = "ktest";
+        if (slash) {
+            *slash = 0;
+            program = name;
+        }
+        fmt_snprintf(args, sizeof(args), "bench %s", slash ? slash + 1 : name);
+        start_test(program, args);
     }
     for (;;)
         serve_one(0);

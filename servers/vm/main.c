@@ -352,6 +352,7 @@ static int read_file(const char *path, void **data, size_t *size, handle_t *mem)
     sys_handle_close(file);
     if (err) {
         sys_vm_unmap(HANDLE_SELF, (uintptr_t)buf, (fsize + PAGE - 1) & ~(PAGE - 1));
+        vm_release((uintptr_t)buf, fsize);
         sys_handle_close(*mem);
         return err;
     }
@@ -393,6 +394,7 @@ static int on_spawn(void *ctx, const struct ipc_msg *req, const char *path, cons
     if (pager >= 0)
         sys_handle_close((handle_t)pager);   /* the kernel keeps its own reference */
     sys_vm_unmap(HANDLE_SELF, (uintptr_t)elf, (size + PAGE - 1) & ~(PAGE - 1));
+    vm_release((uintptr_t)elf, size);
     sys_handle_close(elf_mem);
     if (t < 0)
         return (int)t;

@@ -30,6 +30,8 @@ __attribute__((noreturn)) void exit(int status);
 /* A virtual address range of `size` bytes nobody in this task uses yet (for
  * mapping memory objects); never reused. */
 uintptr_t vm_reserve(size_t size);
+/* Gives a reservation back for reuse; nothing may be mapped there any more. */
+void vm_release(uintptr_t va, size_t size);
 /* Maps a fresh memory object of `size` bytes read/write; returns its address
  * or 0. The handle goes to *mem if mem is not NULL, else it is closed. */
 void *mem_alloc(size_t size, handle_t *mem);
