@@ -52,3 +52,40 @@ def kernel_symbols():
         if len(parts) == 3:
             symbols.setdefault(parts[2], []).append(int(parts[0], 16))
     return symbols
+
+
+def run_guest_suite(program, firmware='bios', timeout=180, cmdline=None, prefix=None):
+    """Boot with test=PROGRAM and check an in-guest suite that prints
+    'PROGRAM: PASS name' / 'PROGRAM: FAIL name: why' lines and a closing
+    'PROGRAM: done N passed, M failed', then powers off with success. Every
+    in-guest test is reported as a result of its own."""
+    import time
+    from qemu import Qemu, report
+    tag = re.escape(program)
+    result_re = rf'^{tag}: (?P<verdict>PASS|FAIL) (?P<name>[^:\s]+)(?:: (?P<reason>.*?))?\s*$'
+    done_re = rf'^{tag}: done (?P<passed>\d+) passed, (?P<failed>\d+) failed\s*$'
+    deadline = time.monotonic() + timeout
+    with Qemu(firmware=firmware, cmdline=cmdline or f'test={program}') as q:
+        q.start()
+        try:
+            q.wait_for(READY, timeout, fail_on=PANIC)
+            done = q.wait_for(done_re, max(deadline - time.monotonic(), 1), fail_on=PANIC)
+        finally:
+            results = list(re.finditer(result_re, q.serial_text(), re.MULTILINE))
+            for m in results:
+                report((prefix or '') + m['name'], m['verdict'] == 'PASS', m['reason'] or '')
+        passed = sum(1 for m in results if m['verdict'] == 'PASS')
+        failed = len(results) - passed
+        want_passed, want_failed = int(done['passed']), int(done['failed'])
+        if (passed, failed) != (want_passed, want_failed):
+            q.fail(f'{program} summary says {want_passed} passed, {want_failed} failed, but '
+                   f'{passed} PASS and {failed} FAIL lines were printed')
+        if want_failed:
+            names = ', '.join(m['name'] for m in results if m['verdict'] == 'FAIL')
+            q.fail(f'{want_failed} in-guest test(s) failed: {names}')
+        if want_passed == 0:
+            q.fail(f'{program} ran no tests')
+        status = q.wait_exit(30)
+        if status != 1:
+            q.fail(f'QEMU exit status {status}, expected 1 (isa-debug-exit value 0 = success)')
+        check_banner_once(q)
