@@ -77,8 +77,14 @@ $(BUILD)/gen/idl/%.h: %.idl tools/idlgen.py
 	@mkdir -p $(dir $@)
 	$(PYTHON) tools/idlgen.py $< -o $@
 
-USER_LIB_SRCS := $(wildcard libs/tessera/*.c) $(wildcard libs/tessera/*.S) $(wildcard libs/common/*.c)
+# libtessera.a: what every program may use (system calls, IDL runtime, spawning,
+# logging, tar/ELF/format). libtessera-rt.a: start-up and the C string
+# functions for programs without musl, which brings its own.
+USER_RT_SRCS := libs/tessera/crt0.S libs/tessera/start.c libs/common/string.c
+USER_LIB_SRCS := $(filter-out $(USER_RT_SRCS),$(wildcard libs/tessera/*.c) $(wildcard libs/tessera/*.S) \
+    $(wildcard libs/common/*.c))
 USER_LIB_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(USER_LIB_SRCS))
+USER_RT_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(USER_RT_SRCS))
 $(BUILD)/user/%.c.o: %.c $(IDL_HEADERS) | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
 	@echo '  CC      $<'
@@ -88,7 +94,9 @@ $(BUILD)/user/%.S.o: %.S | $(SETUP_STAMP)
 	@echo '  CC      $<'
 	@$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/user/libtessera.a: $(USER_LIB_OBJS)
-	rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $^
+$(BUILD)/user/libtessera-rt.a: $(USER_RT_OBJS)
+	@rm -f $@ && ar rcs $@ $^
 
 # The POSIX glue that musl-based programs link (see libs/posix/README.md).
 POSIX_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(wildcard libs/posix/*.c))
@@ -96,12 +104,14 @@ $(BUILD)/user/libposix.a: $(POSIX_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 # A program is every .c in its directory: servers/NAME, apps/NAME, tests/NAME.
-PROGRAM_DIRS := servers/init servers/bootfs servers/vm tests/ktest tests/fstest
+PROGRAM_DIRS := servers/init servers/bootfs servers/vm tests/ktest tests/fstest tests/vmtest
 define program
-$(BUILD)/bootfs/$(1): $(patsubst %,$(BUILD)/user/%.o,$(wildcard $(1)/*.c)) $(BUILD)/user/libtessera.a libs/tessera/user.ld
+$(BUILD)/bootfs/$(1): $(patsubst %,$(BUILD)/user/%.o,$(wildcard $(1)/*.c)) $(BUILD)/user/libtessera.a \
+        $(BUILD)/user/libtessera-rt.a libs/tessera/user.ld
 	@mkdir -p $$(dir $$@)
 	@echo '  LD      $$@'
-	@$(CC) $(USER_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(BUILD)/user/libtessera.a $(LIBGCC)
+	@$(CC) $(USER_LDFLAGS) -o $$@ $$(filter %.o,$$^) -Wl,--start-group $(BUILD)/user/libtessera.a \
+	    $(BUILD)/user/libtessera-rt.a -Wl,--end-group $(LIBGCC)
 endef
 $(foreach d,$(PROGRAM_DIRS),$(eval $(call program,$(d))))
 PROGRAMS := $(patsubst %,$(BUILD)/bootfs/%,$(PROGRAM_DIRS))
@@ -111,6 +121,9 @@ BOOTFS_FILES := $(PROGRAMS) $(BUILD)/bootfs/etc/boot.conf
 $(BUILD)/bootfs/etc/boot.conf: servers/init/boot.conf
 	@mkdir -p $(dir $@)
 	cp $< $@
+include sysroot/sysroot.mk
+BOOTFS_FILES += $(CAIRO_BOOTFS_FILES)
+
 $(BUILD)/boot.tar: $(BOOTFS_FILES)
 	cd $(BUILD)/bootfs && tar --format=ustar --owner=0 --group=0 --numeric-owner \
 	    --sort=name --mtime=@0 -cf ../boot.tar .
@@ -133,7 +146,8 @@ $(BUILD)/gen/host/%.h: tests/host/idl/%.idl tools/idlgen.py
 	@mkdir -p $(dir $@)
 	$(PYTHON) tools/idlgen.py $< -o $@
 # Kernel sources a host test exercises are named in its "// host-test-uses:" line.
-$(BUILD)/host/%: tests/host/%.c $(HOST_COMMON) $(HOST_IDL) tests/host/test.h | $(SETUP_STAMP)
+HOST_TESTED_SRCS := $(wildcard kernel/core/*.[ch] servers/*/*.[ch] libs/*/*.[ch])
+$(BUILD)/host/%: tests/host/%.c $(HOST_COMMON) $(HOST_IDL) tests/host/test.h $(HOST_TESTED_SRCS) | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
 	@echo '  HOSTCC  $@'
 	@$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_COMMON) \
@@ -142,6 +156,13 @@ $(BUILD)/host/test_idlgen_errors: tests/host/test_idlgen_errors.sh tools/idlgen.
 	@mkdir -p $(dir $@)
 	cp $< $@
 HOST_TESTS += $(BUILD)/host/test_idlgen_errors
+# The Cairo proof program built for Linux against the same sysroot.
+$(BUILD)/host/test_cairo_host: tests/cairo/check-host.sh $(BUILD)/cairo/render-host \
+        $(BUILD)/cairo/render-host-userld $(BUILD)/cairo/reference.txt $(CAIRO_BOOTFS_FILES)
+	@mkdir -p $(dir $@)
+	@printf '#!/bin/sh\nexec bash %s %s\n' "$(CURDIR)/tests/cairo/check-host.sh" "$(CURDIR)/$(BUILD)" > $@
+	@chmod +x $@
+HOST_TESTS += $(BUILD)/host/test_cairo_host
 host-tests: $(HOST_TESTS)
 
 # ---- the two commands ----
@@ -155,7 +176,7 @@ bench: $(ISO)
 	$(PYTHON) tools/bench.py
 
 clean:
-	rm -rf $(BUILD)/kernel $(BUILD)/user $(BUILD)/bootfs $(BUILD)/iso $(BUILD)/host $(BUILD)/gen \
+	rm -rf $(BUILD)/kernel $(BUILD)/user $(BUILD)/bootfs $(BUILD)/iso $(BUILD)/host $(BUILD)/gen $(BUILD)/cairo \
 	    $(BUILD)/boot.tar $(ISO)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

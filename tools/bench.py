@@ -55,6 +55,17 @@ def ipc_bench(icount, timeout):
         return figures
 
 
+def guest_bench(name, timeout):
+    """The 'bench: KEY ...' lines a guest benchmark (bench=NAME) prints, by key."""
+    with Qemu(firmware='bios', cmdline=f'bench={name}', name=f'bench-{name.replace("/", "-")}') as q:
+        q.start()
+        q.wait_for(BENCH_DONE, timeout, fail_on=r'PANIC')
+        lines = {}
+        for m in re.finditer(r'^bench: (\S+) (.*)$', q.serial_text(), re.MULTILINE):
+            lines[m[1]] = m[2].strip()
+        return lines
+
+
 def first_line(error):
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
@@ -107,6 +118,22 @@ def main():
             rows.append((label, 'NOT OBTAINED'))
             if not any(m.startswith(label) for m in missing):
                 missing.append(f'{label}: no "bench: ipc_roundtrip {unit}" line')
+
+    # Memory (vm server): 64 MiB through shared memory vs memcpy, spawn-to-exit.
+    for name, keys in (('vmtest/shm', ('memcpy_64mib', 'shm_64mib')), ('vmtest/spawn', ('spawn_exit',))):
+        try:
+            lines = guest_bench(name, args.timeout * 2)
+        except QemuError as e:
+            lines = {}
+            missing.append(f'{name}: {first_line(e)}')
+        for key in keys:
+            rows.append((f'{key} ({name})', lines.get(key, 'NOT OBTAINED')))
+            if key not in lines:
+                missing.append(f'{name}: no "bench: {key}" line')
+        if 'memcpy_64mib' in lines and 'shm_64mib' in lines:
+            copy = int(re.search(r'us=(\d+)', lines['memcpy_64mib'])[1])
+            share = int(re.search(r'us=(\d+)', lines['shm_64mib'])[1])
+            rows.append(('shm / memcpy time ratio (64 MiB)', f'{share / max(copy, 1):.3f}'))
 
     width = max(len(r[0]) for r in rows)
     print()

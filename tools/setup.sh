@@ -25,6 +25,7 @@ PACKAGES=(
     xorriso
     mtools
     ovmf
+    fonts-dejavu-core
 )
 
 if [ -n "${TESSERA_EXTRA_PACKAGES:-}" ]; then

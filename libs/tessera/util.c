@@ -112,6 +112,8 @@ const char *err_str(long err) {
         "ok", "invalid argument", "bad handle", "permission denied", "bad address",
         "out of memory", "handle table full", "would block", "timed out", "peer gone",
         "no such system call", "busy", "out of range", "task has ended",
+        "no such file or directory", "not a directory", "is a directory", "I/O error",
+        "not supported", "read-only file system", "name too long",
     };
     if (err < 0)
         err = -err;

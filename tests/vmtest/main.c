@@ -40,7 +40,12 @@ static void run(const char *name, void (*fn)(void)) {
     }
 }
 
+/* Free memory once the vm has reaped every task that ended: it handles the
+ * task-ended notification before our call. */
 static uint64_t free_bytes(void) {
+    uint32_t tasks;
+    uint64_t mapped, free;
+    vm_stats(vm, &tasks, &mapped, &free);
     struct mem_info info;
     sys_mem_info(&info);
     return info.free_bytes;
