@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "fs_abi.h"
+#include <tessera/fs.h>
 
 #define FS_ROOT 0u
 #define FS_NO_NODE 0xffffffffu

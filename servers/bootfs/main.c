@@ -14,7 +14,7 @@
 #include <tessera/syscall.h>
 #include "idl/fs.h"
 #include "idl/init.h"
-#include "fs_abi.h"
+#include <tessera/fs.h>
 #include "index.h"
 
 #define FILE_BADGE (1ull << 63)

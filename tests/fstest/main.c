@@ -11,7 +11,7 @@
 #include <tessera/syscall.h>
 #include "idl/fs.h"
 #include "idl/init.h"
-#include "../../servers/bootfs/fs_abi.h"
+#include <tessera/fs.h>
 
 #define MS 1000000ull
 #define CHILD_TIMEOUT (20000 * MS)
