@@ -14,7 +14,8 @@ DEJAVU := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 CAIRO_FONT := $(BUILD)/bootfs/fonts/DejaVuSans.ttf
 CAIRO_PNG := $(BUILD)/bootfs/data/cairo-test.png
 CAIRO_BAD_PNG := $(BUILD)/bootfs/data/cairo-corrupt.png
-CAIRO_BOOTFS_FILES := $(BUILD)/bootfs/tests/cairo-render $(CAIRO_FONT) $(CAIRO_PNG) $(CAIRO_BAD_PNG)
+CAIRO_BOOTFS_FILES := $(BUILD)/bootfs/tests/cairo-render $(CAIRO_FONT) $(CAIRO_PNG) $(CAIRO_BAD_PNG) \
+    $(BUILD)/bootfs/tests/posixtest
 
 .PHONY: sysroot cairo-host-check
 
@@ -29,6 +30,13 @@ $(BUILD)/bootfs/tests/cairo-render: tests/cairo/render.c $(SYSROOT_STAMP) \
 	@mkdir -p $(dir $@)
 	@echo '  CC      $@'
 	@$(TESSERA_CC) $(CAIRO_CFLAGS) -o $@ $< $(CAIRO_LIBS)
+
+# An ordinary POSIX program on musl + libposix (tests/posixtest).
+$(BUILD)/bootfs/tests/posixtest: tests/posixtest/posixtest.c $(SYSROOT_STAMP) \
+        $(BUILD)/user/libposix.a $(BUILD)/user/libtessera.a libs/tessera/user.ld
+	@mkdir -p $(dir $@)
+	@echo '  CC      $@'
+	@$(TESSERA_CC) $(CAIRO_CFLAGS) -o $@ $<
 
 # ... and the same source and libraries for Linux: its output is the reference.
 $(BUILD)/cairo/render-host: tests/cairo/render.c $(SYSROOT_STAMP)

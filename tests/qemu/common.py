@@ -58,7 +58,7 @@ def run_guest_suite(program, firmware='bios', timeout=180, cmdline=None, prefix=
     """Boot with test=PROGRAM and check an in-guest suite that prints
     'PROGRAM: PASS name' / 'PROGRAM: FAIL name: why' lines and a closing
     'PROGRAM: done N passed, M failed', then powers off with success. Every
-    in-guest test is reported as a result of its own."""
+    in-guest test is reported as a result of its own. Returns the serial log."""
     import time
     from qemu import Qemu, report
     tag = re.escape(program)
@@ -89,3 +89,4 @@ def run_guest_suite(program, firmware='bios', timeout=180, cmdline=None, prefix=
         if status != 1:
             q.fail(f'QEMU exit status {status}, expected 1 (isa-debug-exit value 0 = success)')
         check_banner_once(q)
+        return q.serial_text()
