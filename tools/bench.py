@@ -135,6 +135,10 @@ def main():
             share = int(re.search(r'us=(\d+)', lines['shm_64mib'])[1])
             rows.append(('shm / memcpy time ratio (64 MiB)', f'{share / max(copy, 1):.3f}'))
 
+    cairo = DEFAULT_ISO.parent / 'bootfs' / 'tests' / 'cairo-render'
+    if cairo.is_file():
+        rows.append(('Cairo test binary (static, with symbols)', f'{cairo.stat().st_size:,} bytes'))
+
     width = max(len(r[0]) for r in rows)
     print()
     print('Tessera benchmark summary (QEMU TCG on this host; not hardware numbers)')
