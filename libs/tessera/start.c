@@ -16,6 +16,7 @@ __attribute__((noreturn)) void tessera_start(uint64_t *sp) {
     startup.argv = (char **)(sp + 1);
     startup.self = startup.bootstrap = startup.given = HANDLE_NONE;
     uint64_t *p = sp + 1 + startup.argc + 1;   /* envp */
+    startup.envp = (char **)p;
     while (*p)
         p++;
     for (p++; p[0] != AT_NULL; p += 2) {

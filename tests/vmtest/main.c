@@ -297,7 +297,31 @@ static int bench_shm(void) {
     return 0;
 }
 
+/* Started by vm_spawn directly: argv and the environment arrive as given. */
+static int child_argcheck(int argc, char **argv) {
+    char **env = startup.envp;
+    if (argc != 4 || strcmp(argv[0], "vmtest") || strcmp(argv[2], "two words") || strcmp(argv[3], "3"))
+        return 1;
+    if (!env[0] || strcmp(env[0], "LANG=C") || !env[1] || strcmp(env[1], "HOME=/") || env[2])
+        return 2;
+    if (startup.bootstrap != HANDLE_NONE || startup.self == HANDLE_NONE)
+        return 3;
+    return 0;
+}
+
+static void test_spawn_args_and_env(void) {
+    handle_t task = HANDLE_NONE;
+    EXPECT(vm_spawn(vm, "tests/vmtest", "argcheck\ntwo words\n3", "LANG=C\nHOME=/", HANDLE_NONE,
+                    HANDLE_NONE, &task) == 0);
+    EXPECT(wait_task(task, 20000 * MS) == 0);
+    EXPECT(vm_spawn(vm, "tests/no-such-program", "", "", HANDLE_NONE, HANDLE_NONE, &task) == -E_NOENT);
+    EXPECT(vm_spawn(vm, "etc/boot.conf", "", "", HANDLE_NONE, HANDLE_NONE, &task) == -E_INVAL);   /* not an ELF */
+    EXPECT(vm_spawn(vm, "servers", "", "", HANDLE_NONE, HANDLE_NONE, &task) == -E_ISDIR);
+}
+
 int main(int argc, char **argv) {
+    if (argc > 1 && !strcmp(argv[1], "argcheck"))
+        return child_argcheck(argc, argv);
     if (init_lookup(startup.bootstrap, "vm", &vm)) {
         log_printf("vmtest: no vm service\n");
         return 1;
@@ -319,6 +343,7 @@ int main(int argc, char **argv) {
     run("faults_end_only_the_task", test_faults_end_only_the_task);
     run("shared_memory_by_handle", test_shared_memory_by_handle);
     run("memory_exhaustion", test_memory_exhaustion);
+    run("spawn_args_and_env", test_spawn_args_and_env);
     run("spawn_exit_cycles", test_spawn_exit_cycles);
     log_printf("vmtest: done %d passed, %d failed\n", passed, failed);
     return failed;

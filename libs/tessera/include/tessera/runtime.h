@@ -11,6 +11,7 @@
 struct tessera_startup {
     int argc;
     char **argv;
+    char **envp;
     handle_t self;        /* own task handle, or HANDLE_NONE */
     handle_t bootstrap;   /* endpoint to the parent (init), or HANDLE_NONE */
     handle_t given;       /* extra handle from the parent, or HANDLE_NONE */
