@@ -190,9 +190,13 @@ static long dispatch(struct task *task, uint64_t n, uint64_t a1, uint64_t a2, ui
         return handle_dup(&task->handles, (handle_t)a1, (uint32_t)a2, a3);
     case SYS_HANDLE_INFO: {
         LOOKUP(h, (handle_t)a1, 0, 0);
-        struct handle_info info = {h_e->obj->type, h_e->rights, h_e->badge, 0};
-        if (h_e->obj->type == KOBJ_MEMORY)
-            info.size = ((struct memobj *)h_e->obj)->size;
+        struct handle_info info = {h_e->obj->type, h_e->rights, h_e->badge, 0, 0};
+        if (h_e->obj->type == KOBJ_MEMORY) {
+            struct memobj *m = (struct memobj *)h_e->obj;
+            info.size = m->size;
+            if ((m->flags & MEMOBJ_F_CONTIG) && !(m->flags & MEMOBJ_F_FIXED))
+                info.phys = m->base;   /* drivers program devices with it */
+        }
         return copy_to_user(a2, &info, sizeof(info));
     }
     case SYS_ENDPOINT_CREATE: {

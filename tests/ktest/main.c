@@ -266,6 +266,8 @@ static void test_memory_objects(void) {
     /* Contiguous (DMA) memory. */
     long dma = sys_mem_create(64 * 1024, MEM_CONTIGUOUS);
     EXPECT(dma > 0);
+    EXPECT(sys_handle_info((handle_t)dma, &info) == 0 && info.phys && info.phys % 4096 == 0);
+    EXPECT(sys_handle_info(mem, &info) == 0 && info.phys == 0);   /* scattered pages: no address */
     sys_handle_close((handle_t)dma);
     /* A read-only handle maps read-only: the child's write faults. */
     long ro = sys_handle_dup(mem, RIGHT_READ | RIGHT_TRANSFER, 0);

@@ -105,6 +105,7 @@ struct handle_info {
     uint32_t rights;
     uint64_t badge;
     uint64_t size;    /* memory objects: size in bytes */
+    uint64_t phys;    /* physically contiguous memory objects: the physical address, for DMA */
 };
 
 struct task_info {
