@@ -122,7 +122,7 @@ void init_task_load(uint64_t archive_phys, uint64_t archive_size) {
     memcpy(page + 4096 - 64 - frame_size, stack, (size_t)n * 8);
     kobj_unref(&sm->obj);
 
-    if (task_start(t, img.entry, sp, 0) < 0)
+    if (task_start(t, img.entry, sp, 0, 0) < 0)
         fail("task", "cannot start");
     printk("[kernel] started init (id %u), entry 0x%lx\n", t->id, img.entry);
 }

@@ -6,6 +6,7 @@
 #include "kmalloc.h"
 #include "memobj.h"
 #include "task.h"
+#include "timer.h"
 
 void kobj_init(struct kobj *o, uint32_t type) {
     o->type = type;
@@ -27,6 +28,7 @@ void kobj_unref(struct kobj *o) {
     case KOBJ_MEMORY: memobj_destroy((struct memobj *)o); break;
     case KOBJ_IRQ: irq_destroy((struct irq *)o); break;
     case KOBJ_IOPORT: kfree(o); break;
+    case KOBJ_TIMER: timer_destroy((struct ktimer *)o); break;
     default: panic("kobj_unref: object %p of type %u reached zero", (void *)o, o->type);
     }
 }

@@ -24,7 +24,8 @@ struct cpu {
     uint32_t runq_bitmap;
     uint64_t ticks;
     bool need_resched;         /* switch at the next preemption point */
-    int slice_left;            /* ticks left in the current thread's slice */
+    uint64_t slice_end_ns;     /* the current thread's turn ends then */
+    uint64_t idle_ns;          /* time spent in the idle thread */
     struct thread *zombie;     /* a dead thread whose stack we were still on */
 };
 

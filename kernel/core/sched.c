@@ -1,21 +1,22 @@
 /*
- * Scheduling mechanism: NUM_PRIORITIES round-robin run queues per CPU (0 is
- * the highest), a time slice of one tick, and a deadline-ordered list of
- * blocked threads with timeouts. Policy (who gets which priority) belongs to
- * user space; see the scheduler issue.
+ * Scheduling mechanism: SCHED_PRIORITIES round-robin run queues per CPU (0 is
+ * the highest), a fixed time slice among equals, and per-thread quanta that
+ * are refilled or referred to the task's scheduler (SYS_SCHED in the ABI).
+ * Policy (who gets which priority and quantum) belongs to the sched server.
+ * Also the deadline-ordered list of blocked threads with timeouts.
  *
- * Locking: the kernel runs with interrupts disabled and, for now, on one CPU.
- * Scheduling state is per CPU (struct cpu); the global timeout list and the
- * object graph will sit behind one big kernel lock taken on kernel entry when
- * the other CPUs are started (scheduler issue).
+ * Locking: the kernel runs with interrupts disabled, on one CPU for now.
+ * Scheduling state is per CPU (struct cpu); the global lists will sit behind
+ * one big kernel lock taken on kernel entry once the other CPUs run.
  */
 #include "sched.h"
 #include "endpoint.h"
 #include "kernel.h"
 #include "percpu.h"
 #include "task.h"
+#include "timer.h"
 
-#define DEFAULT_SLICE_TICKS 1
+#define SLICE_NS (SCHED_SLICE_MS * 1000000ll)
 
 static struct list timeouts = LIST_INIT(timeouts);
 static struct thread idle_threads[MAX_CPUS];
@@ -33,12 +34,14 @@ void sched_init(void) {
     list_init(&idle->timer_node);
     c->idle = idle;
     c->current = idle;
-    c->slice_left = DEFAULT_SLICE_TICKS;
+    idle->run_start_ns = arch_clock_ns();
+    c->slice_end_ns = idle->run_start_ns + SLICE_NS;
 }
 
 void sched_enqueue(struct thread *t) {
     struct cpu *c = this_cpu();
     t->state = THREAD_RUNNABLE;
+    t->cpu = c->id;
     list_push_back(&c->runq[t->priority], &t->run_node);
     c->runq_bitmap |= 1u << t->priority;
     if (t->priority < c->current->priority)
@@ -52,14 +55,14 @@ static void runq_remove(struct thread *t) {
         c->runq_bitmap &= ~(1u << t->priority);
 }
 
-static void timer_remove(struct thread *t) {
+static void timeout_remove(struct thread *t) {
     if (t->deadline) {
         list_remove(&t->timer_node);
         t->deadline = 0;
     }
 }
 
-static void timer_insert(struct thread *t, uint64_t deadline) {
+static void timeout_insert(struct thread *t, uint64_t deadline) {
     t->deadline = deadline;
     if (!deadline)
         return;
@@ -76,7 +79,14 @@ static void timer_insert(struct thread *t, uint64_t deadline) {
 void sched_remove(struct thread *t) {
     if (t->state == THREAD_RUNNABLE)
         runq_remove(t);
-    timer_remove(t);
+    timeout_remove(t);
+}
+
+void sched_requeue(struct thread *t) {
+    if (t->state == THREAD_RUNNABLE) {
+        runq_remove(t);
+        sched_enqueue(t);
+    }
 }
 
 static struct thread *pick_next(void) {
@@ -100,11 +110,29 @@ static void reap(void) {
 /* Called by a new thread's first run, before it returns to user space. */
 void thread_first_run(void) { reap(); }
 
+/* Charge the running thread for the time since it was switched in. */
+static void account(struct thread *t, uint64_t now) {
+    if (t == this_cpu()->idle) {
+        this_cpu()->idle_ns += now - t->run_start_ns;
+    } else {
+        uint64_t ran = now - t->run_start_ns;
+        t->cpu_time_ns += ran;
+        t->quantum_left_ns -= (int64_t)ran;
+        if (t->quantum_left_ns <= 0)
+            t->quantum_spent = true;
+    }
+    t->run_start_ns = now;
+}
+
 static void switch_to(struct thread *next) {
     struct cpu *c = this_cpu();
     struct thread *prev = c->current;
+    uint64_t now = arch_clock_ns();
+    account(prev, now);
     next->state = THREAD_RUNNING;
-    c->slice_left = DEFAULT_SLICE_TICKS;
+    next->cpu = c->id;
+    next->run_start_ns = now;
+    c->slice_end_ns = now + SLICE_NS;
     if (prev == next)
         return;
     c->current = next;
@@ -123,7 +151,7 @@ void schedule(void) {
 
 int sched_block(uint64_t deadline) {
     struct thread *t = current_thread();
-    timer_insert(t, deadline);
+    timeout_insert(t, deadline);
     schedule();
     return t->wake_result;
 }
@@ -131,7 +159,7 @@ int sched_block(uint64_t deadline) {
 void sched_wake(struct thread *t, int result) {
     if (t->state != THREAD_BLOCKED)
         return;
-    timer_remove(t);
+    timeout_remove(t);
     t->block = BLOCK_NONE;
     t->wake_result = result;
     sched_enqueue(t);
@@ -139,8 +167,8 @@ void sched_wake(struct thread *t, int result) {
 
 int sched_block_and_switch(struct thread *next, uint64_t deadline) {
     struct thread *t = current_thread();
-    timer_insert(t, deadline);
-    timer_remove(next);
+    timeout_insert(t, deadline);
+    timeout_remove(next);
     next->block = BLOCK_NONE;
     next->wake_result = 0;
     switch_to(next);
@@ -154,6 +182,8 @@ void sched_yield(void) {
     schedule();
 }
 
+/* Timer interrupt: expire timeouts and timers, account the running thread,
+ * and ask for a switch when its slice or quantum is over. */
 void sched_tick(void) {
     struct cpu *c = this_cpu();
     c->ticks++;
@@ -162,21 +192,66 @@ void sched_tick(void) {
         struct thread *t = container_of(timeouts.next, struct thread, timer_node);
         if (t->deadline > now)
             break;
-        timer_remove(t);
+        timeout_remove(t);
         ipc_cancel(t, -E_TIMEDOUT);
     }
+    timers_expire(now);
     if (c->current == c->idle) {
         c->need_resched = c->runq_bitmap != 0;
-    } else if (--c->slice_left <= 0) {
-        c->need_resched = true;
+        return;
     }
+    account(c->current, now);
+    if (c->current->quantum_spent || now >= c->slice_end_ns)
+        c->need_resched = true;
 }
 
+/*
+ * The quantum of the current thread is spent: refill it, or (reset
+ * SCHED_ASK) call its scheduler and wait for the decision. A scheduler that
+ * is gone, or none at all, means the default policy.
+ */
+static void quantum_spent(struct thread *t) {
+    t->quantum_spent = false;
+    t->exhaustions++;
+    struct task *task = t->task;
+    if (t->reset_ns != SCHED_ASK) {
+        t->quantum_left_ns = t->reset_ns;
+        return;
+    }
+    if (task->scheduler) {
+        struct sched_event ev = {task->id, t->cpu, t->cpu_time_ns, t->exhaustions};
+        int label = -E_PEER;
+        t->waiting_sched = true;
+        int err = task_kernel_call(task->scheduler, task->scheduler_badge, SCHED_QUANTUM_LABEL, &ev,
+                                   sizeof(ev), &label);
+        t->waiting_sched = false;
+        if (err == 0 && label == 0) {
+            if (t->quantum_left_ns <= 0)   /* replied without a new quantum: one default */
+                t->quantum_left_ns = SCHED_DEFAULT_QUANTUM_MS * 1000000ll;
+            return;
+        }
+        printk("[kernel] task %s (id %u): its scheduler is gone (%d); default scheduling\n", task->name,
+               task->id, err ? err : label);
+        kobj_unref(&task->scheduler->obj);
+        task->scheduler = NULL;
+    }
+    t->priority = SCHED_PRIO_LOWEST;
+    t->quantum_ns = t->reset_ns = t->quantum_left_ns = SCHED_DEFAULT_QUANTUM_MS * 1000000ll;
+}
+
+/* On the way back to user space: deal with a spent quantum, then switch if asked to. */
 void sched_preempt_point(void) {
     struct cpu *c = this_cpu();
-    if (!c->need_resched || c->current == c->idle)
+    struct thread *t = c->current;
+    if (t == c->idle)
         return;
-    sched_enqueue(c->current);
+    if (t->quantum_spent) {
+        quantum_spent(t);
+        c->need_resched = true;   /* others of its priority go first */
+    }
+    if (!c->need_resched)
+        return;
+    sched_enqueue(t);
     schedule();
 }
 

@@ -12,6 +12,7 @@
 #include "pmm.h"
 #include "sched.h"
 #include "task.h"
+#include "timer.h"
 #include "../arch/x64/cpu.h"
 
 struct ioport {
@@ -178,6 +179,67 @@ static long do_ioport(struct task *task, handle_t h, uint64_t port, uint64_t wid
     return width == 1 ? inb(p) : width == 2 ? inw(p) : (long)inl(p);
 }
 
+#define MAX_QUANTUM_MS 100000
+
+static long do_sched(struct task *task, handle_t th, int64_t prio, int64_t quantum_ms, int64_t reset_ms,
+                     uint64_t affinity) {
+    int err;
+    LOOKUP(t, th, KOBJ_TASK, RIGHT_SCHED);
+    struct task *target = (struct task *)t_e->obj;
+    uint64_t cpus_mask = (1ull << num_cpus) - 1;
+    if (prio < 0 || prio > SCHED_PRIO_LOWEST || quantum_ms <= 0 || quantum_ms > MAX_QUANTUM_MS ||
+        (reset_ms != SCHED_ASK && (reset_ms <= 0 || reset_ms > MAX_QUANTUM_MS)))
+        return -E_INVAL;
+    if (affinity == SCHED_AFFINITY_ANY)
+        affinity = cpus_mask;
+    if (!(affinity & cpus_mask) || (affinity & ~cpus_mask))
+        return -E_INVAL;   /* no CPU, or a CPU that does not exist */
+    if (target->state == TASK_STATE_DEAD)
+        return -E_DEAD;
+    struct thread *thr = target->thread;
+    thr->quantum_ns = quantum_ms * 1000000ll;
+    thr->quantum_left_ns = thr->quantum_ns;
+    thr->reset_ns = reset_ms == SCHED_ASK ? SCHED_ASK : reset_ms * 1000000ll;
+    thr->affinity = (uint32_t)affinity;
+    thr->quantum_spent = false;
+    if (thr->priority != prio) {
+        thr->priority = (int)prio;
+        sched_requeue(thr);
+    }
+    if (thr->waiting_sched && thr->state == THREAD_BLOCKED && thr->block == BLOCK_NONE) {
+        thr->waiting_sched = false;   /* started with TASK_START_WAIT_SCHED: go */
+        sched_enqueue(thr);
+    }
+    if (thr == current_thread())
+        this_cpu()->need_resched = true;   /* it may no longer be the one to run */
+    return 0;
+}
+
+static long do_sched_info(struct task *task, handle_t th, uint64_t uinfo) {
+    int err;
+    struct task *t = task;
+    if (th != HANDLE_SELF) {
+        LOOKUP(target, th, KOBJ_TASK, RIGHT_WATCH);
+        t = (struct task *)target_e->obj;
+    }
+    struct sched_info info;
+    memset(&info, 0, sizeof(info));
+    struct thread *thr = t->thread;
+    if (thr) {
+        uint64_t running = thr->state == THREAD_RUNNING ? arch_clock_ns() - thr->run_start_ns : 0;
+        info.priority = thr->priority;
+        info.quantum_ms = (int32_t)(thr->quantum_ns / 1000000);
+        info.reset_ms = thr->reset_ns == SCHED_ASK ? SCHED_ASK : (int32_t)(thr->reset_ns / 1000000);
+        info.affinity = thr->affinity;
+        info.cpu = thr->cpu;
+        info.waiting = thr->waiting_sched;
+        info.cpu_time_ns = thr->cpu_time_ns + running;
+        info.exhaustions = thr->exhaustions;
+        info.quantum_left_ns = thr->quantum_left_ns > (int64_t)running ? (uint64_t)thr->quantum_left_ns - running : 0;
+    }
+    return copy_to_user(uinfo, &info, sizeof(info));
+}
+
 static long dispatch(struct task *task, uint64_t n, uint64_t a1, uint64_t a2, uint64_t a3,
                      uint64_t a4, uint64_t a5, uint64_t a6) {
     int err = 0;
@@ -217,7 +279,7 @@ static long dispatch(struct task *task, uint64_t n, uint64_t a1, uint64_t a2, ui
         return do_task_create(task, a1, a2);
     case SYS_TASK_START: {
         LOOKUP(t, (handle_t)a1, KOBJ_TASK, RIGHT_CONTROL);
-        return task_start((struct task *)t_e->obj, a2, a3, a4);
+        return task_start((struct task *)t_e->obj, a2, a3, a4, (uint32_t)a5);
     }
     case SYS_TASK_EXIT:
         printk("[kernel] task %s (id %u) exited with status %ld\n", task->name, task->id, (long)(int)a1);
@@ -311,6 +373,58 @@ static long dispatch(struct task *task, uint64_t n, uint64_t a1, uint64_t a2, ui
         target->pager = (struct endpoint *)ep_e->obj;
         target->pager_badge = ep_e->badge;
         return 0;
+    }
+    case SYS_SCHED:
+        return do_sched(task, (handle_t)a1, (int64_t)a2, (int64_t)a3, (int64_t)a4, a5);
+    case SYS_TASK_SET_SCHEDULER: {
+        LOOKUP(t, (handle_t)a1, KOBJ_TASK, RIGHT_SCHED);
+        LOOKUP(ep, (handle_t)a2, KOBJ_ENDPOINT, RIGHT_SEND);
+        struct task *target = (struct task *)t_e->obj;
+        if (target->state == TASK_STATE_DEAD)
+            return -E_DEAD;
+        if (target == task)
+            return -E_INVAL;   /* it would wait on itself */
+        kobj_ref(ep_e->obj);
+        if (target->scheduler)
+            kobj_unref(&target->scheduler->obj);
+        target->scheduler = (struct endpoint *)ep_e->obj;
+        target->scheduler_badge = ep_e->badge;
+        return 0;
+    }
+    case SYS_SCHED_INFO:
+        return do_sched_info(task, (handle_t)a1, a2);
+    case SYS_TIMER_CREATE: {
+        LOOKUP(ep, (handle_t)a1, KOBJ_ENDPOINT, RIGHT_NOTIFY);
+        if (!a2)
+            return -E_INVAL;
+        struct ktimer *t = timer_create((struct endpoint *)ep_e->obj, a2);
+        if (!t)
+            return -E_NOMEM;
+        return handle_install(&task->handles, &t->obj, RIGHT_CONTROL | RIGHT_DUP | RIGHT_TRANSFER, 0);
+    }
+    case SYS_TIMER_SET: {
+        LOOKUP(t, (handle_t)a1, KOBJ_TIMER, RIGHT_CONTROL);
+        if (a3 && a3 < 100000)
+            return -E_INVAL;   /* periods under 100 us would only load the machine */
+        return (long)timer_set((struct ktimer *)t_e->obj, a2, a3);
+    }
+    case SYS_TIMER_GET: {
+        LOOKUP(t, (handle_t)a1, KOBJ_TIMER, 0);
+        struct timer_info info;
+        timer_get((struct ktimer *)t_e->obj, &info);
+        return copy_to_user(a2, &info, sizeof(info));
+    }
+    case SYS_CPU_INFO: {
+        struct cpu_info info;
+        memset(&info, 0, sizeof(info));
+        info.num_cpus = num_cpus;
+        info.this_cpu = this_cpu()->id;
+        info.tsc_hz = arch_tsc_hz();
+        for (unsigned i = 0; i < num_cpus && i < 16; i++) {
+            info.idle_ns[i] = cpus[i].idle_ns;
+            info.ticks[i] = cpus[i].ticks;
+        }
+        return copy_to_user(a1, &info, sizeof(info));
     }
     case SYS_MEM_INFO: {
         struct mem_info info = {pmm_total_pages() * 4096, pmm_free_pages() * 4096};

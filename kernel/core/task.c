@@ -5,7 +5,6 @@
 #include "percpu.h"
 #include "sched.h"
 
-#define DEFAULT_PRIORITY 16
 #define SLOT_BITS 12
 
 static struct thread *thread_slots[MAX_THREADS];
@@ -42,7 +41,9 @@ static struct thread *thread_alloc(struct task *task) {
     t->task = task;
     t->state = THREAD_BLOCKED;   /* not runnable until started */
     t->block = BLOCK_NONE;
-    t->priority = DEFAULT_PRIORITY;
+    t->priority = SCHED_PRIO_LOWEST;
+    t->quantum_ns = t->reset_ns = t->quantum_left_ns = SCHED_DEFAULT_QUANTUM_MS * 1000000ll;
+    t->affinity = SCHED_AFFINITY_ANY;
     t->arch.kstack_top = (uint64_t)t->kstack + KSTACK_PAGES * 4096;
     list_init(&t->run_node);
     list_init(&t->wait_node);
@@ -85,15 +86,20 @@ fail_task:
     return NULL;
 }
 
-int task_start(struct task *t, uint64_t entry, uint64_t stack, uint64_t arg) {
+int task_start(struct task *t, uint64_t entry, uint64_t stack, uint64_t arg, uint32_t flags) {
     if (t->state != TASK_STATE_CREATED)
         return t->state == TASK_STATE_DEAD ? -E_DEAD : -E_BUSY;
     if (entry >= USER_SPACE_END || stack >= USER_SPACE_END)
         return -E_RANGE;
+    if (flags & ~TASK_START_WAIT_SCHED)
+        return -E_INVAL;
     arch_thread_init_user(&t->thread->arch, entry, stack, arg);
     t->state = TASK_STATE_RUNNING;
     kobj_ref(&t->obj);   /* a running task keeps itself alive; dropped when it ends */
-    sched_enqueue(t->thread);
+    if (flags & TASK_START_WAIT_SCHED)
+        t->thread->waiting_sched = true;   /* SYS_SCHED makes it runnable */
+    else
+        sched_enqueue(t->thread);
     return 0;
 }
 
@@ -127,6 +133,10 @@ void task_terminate(struct task *t, int status) {
         kobj_unref(&t->pager->obj);
         t->pager = NULL;
     }
+    if (t->scheduler) {
+        kobj_unref(&t->scheduler->obj);
+        t->scheduler = NULL;
+    }
     if (!is_current)
         thread_free(thr);
     t->thread = NULL;
@@ -148,28 +158,36 @@ void task_exit_current(int status) {
     __builtin_unreachable();
 }
 
-bool task_call_pager(uint64_t addr, uint64_t rip, uint32_t access, bool present) {
+int task_kernel_call(struct endpoint *ep, uint64_t badge, int32_t label, const void *data, size_t len,
+                     int *reply_label) {
     struct thread *t = current_thread();
     struct task *task = t->task;
-    if (!task || !task->pager)
-        return false;
     /* The thread may be inside a system call that is using its message
      * buffer (a copy from user memory that faulted): keep it aside. */
     struct ipc_msg saved;
     memcpy(&saved, &t->msg, sizeof(saved));
-    struct pager_fault f = {addr, rip, access, present};
     memset(&t->msg, 0, IPC_HEADER_SIZE);
-    t->msg.label = PAGER_FAULT_LABEL;
-    t->msg.len = sizeof(f);
-    memcpy(t->msg.data, &f, sizeof(f));
-    int err = ipc_kernel_call(t, task->pager, task->pager_badge);
-    bool resolved = err == 0 && t->msg.label == 0;
-    if (err == 0 && t->msg.nhandles) {   /* a pager has no business sending handles */
+    t->msg.label = label;
+    t->msg.len = (uint16_t)len;
+    memcpy(t->msg.data, data, len);
+    int err = ipc_kernel_call(t, ep, badge);
+    *reply_label = t->msg.label;
+    if (err == 0 && t->msg.nhandles) {   /* the kernel's partners have no business sending handles */
         for (int i = 0; i < t->msg.nhandles && i < IPC_HANDLES_MAX; i++)
             handle_close(&task->handles, t->msg.handles[i]);
     }
     memcpy(&t->msg, &saved, sizeof(saved));
-    return resolved;
+    return err;
+}
+
+bool task_call_pager(uint64_t addr, uint64_t rip, uint32_t access, bool present) {
+    struct task *task = current_task();
+    if (!task || !task->pager)
+        return false;
+    struct pager_fault f = {addr, rip, access, present};
+    int label;
+    return task_kernel_call(task->pager, task->pager_badge, PAGER_FAULT_LABEL, &f, sizeof(f), &label) == 0 &&
+           label == 0;
 }
 
 void task_fault(const char *what, uint64_t rip) {

@@ -24,6 +24,17 @@ struct thread {
     enum thread_state state;
     enum block_reason block;
     int priority;
+    /* scheduling (see SYS_SCHED in the ABI) */
+    int64_t quantum_ns;         /* what a refill gives */
+    int64_t reset_ns;           /* SCHED_ASK: ask the scheduler instead of refilling */
+    int64_t quantum_left_ns;
+    uint32_t affinity;          /* CPUs it may run on */
+    uint32_t cpu;               /* where it runs or last ran */
+    uint64_t run_start_ns;      /* when it was last switched in */
+    uint64_t cpu_time_ns;
+    uint64_t exhaustions;
+    bool quantum_spent;         /* deal with it on the way back to user space */
+    bool waiting_sched;         /* in a call to its scheduler, or not yet scheduled at start */
     struct list run_node;       /* on a run queue while runnable */
     struct list wait_node;      /* on an endpoint's send or receive queue */
     struct list timer_node;     /* on the timeout list while it has a deadline */
@@ -54,16 +65,22 @@ struct task {
     } watchers[TASK_WATCHERS];
     struct endpoint *pager;     /* page faults become calls to it (NULL: faults kill) */
     uint64_t pager_badge;
+    struct endpoint *scheduler; /* spent quanta with reset SCHED_ASK become calls to it */
+    uint64_t scheduler_badge;
     struct list all_node;
 };
 
 
 struct task *task_create(const char *name);
-int task_start(struct task *t, uint64_t entry, uint64_t stack, uint64_t arg);
+int task_start(struct task *t, uint64_t entry, uint64_t stack, uint64_t arg, uint32_t flags);
 /* Ends a task: frees its memory and handles, wakes whoever waits on it. */
 void task_terminate(struct task *t, int status);
 /* The current task faulted in user mode: report it on the log and end it. */
 __attribute__((noreturn)) void task_fault(const char *what, uint64_t rip);
+/* A call to ep made by the kernel on behalf of the current thread (which
+ * waits for the reply); 0 and the reply's label, or the IPC error. */
+int task_kernel_call(struct endpoint *ep, uint64_t badge, int32_t label, const void *data, size_t len,
+                     int *reply_label);
 /* Asks the current task's pager to resolve a fault at addr; true if it did
  * (the faulting instruction can be retried). */
 bool task_call_pager(uint64_t addr, uint64_t rip, uint32_t access, bool present);

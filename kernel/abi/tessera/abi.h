@@ -41,6 +41,13 @@ enum {
     SYS_SET_TLS,            /* (fs_base): the calling thread's TLS pointer */
     SYS_TASK_SET_PAGER,     /* (task handle, endpoint handle): page faults become calls to it */
     SYS_MEM_INFO,           /* (struct mem_info *) */
+    SYS_SCHED,              /* (task handle with RIGHT_SCHED, priority, quantum_ms, reset_ms, affinity) */
+    SYS_TASK_SET_SCHEDULER, /* (task handle with RIGHT_SCHED, endpoint handle with RIGHT_SEND) */
+    SYS_SCHED_INFO,         /* (task handle with RIGHT_WATCH, or HANDLE_SELF; struct sched_info *) */
+    SYS_TIMER_CREATE,       /* (endpoint handle with RIGHT_NOTIFY, bits) -> timer handle */
+    SYS_TIMER_SET,          /* (timer handle, delay_ns, interval_ns): 0 delay disarms; -> ns that were left */
+    SYS_TIMER_GET,          /* (timer handle, struct timer_info *) */
+    SYS_CPU_INFO,           /* (struct cpu_info *) */
     SYS_MAX
 };
 
@@ -84,6 +91,7 @@ enum {
     KOBJ_IRQ,
     KOBJ_IOPORT,
     KOBJ_SYSTEM,     /* the root resource: creates IRQ and I/O port handles */
+    KOBJ_TIMER,
 };
 
 enum {
@@ -97,7 +105,8 @@ enum {
     RIGHT_DUP = 1u << 7,       /* may be duplicated */
     RIGHT_TRANSFER = 1u << 8,  /* may be moved into another task (IPC or give) */
     RIGHT_WATCH = 1u << 9,     /* task: watch for its end, read its info */
-    RIGHTS_ALL = 0x3ff,
+    RIGHT_SCHED = 1u << 10,    /* task: set its priority, quantum, affinity and scheduler */
+    RIGHTS_ALL = 0x7ff,
 };
 
 struct handle_info {
@@ -116,6 +125,58 @@ struct task_info {
 };
 
 enum { TASK_STATE_CREATED = 0, TASK_STATE_RUNNING = 1, TASK_STATE_DEAD = 2 };
+
+/* ---- Scheduling (mechanism; the policy is the sched server's) ----
+ * NUM priorities, 0 the highest. The highest-priority runnable task runs;
+ * equal priorities take turns every SCHED_SLICE_MS. Each task also has a
+ * quantum: when it has run that long the kernel refills it with `reset`, or,
+ * if reset is SCHED_ASK (-1), calls the task's scheduler on its behalf (label
+ * SCHED_QUANTUM_LABEL, data struct sched_event; badge of the scheduler handle)
+ * and the task waits until the scheduler replies (having called SYS_SCHED).
+ * If the scheduler is gone, the task falls back to the defaults. */
+#define SCHED_PRIORITIES 32
+#define SCHED_PRIO_LOWEST 31
+#define SCHED_SLICE_MS 10
+#define SCHED_DEFAULT_QUANTUM_MS 100
+#define SCHED_ASK (-1)
+#define SCHED_QUANTUM_LABEL 0x7ffffffd
+#define SCHED_AFFINITY_ANY 0xffffffffu
+
+struct sched_event {
+    uint32_t task_id;
+    uint32_t cpu;
+    uint64_t cpu_time_ns;     /* run so far, in all */
+    uint64_t exhaustions;     /* quanta spent so far */
+};
+
+struct sched_info {
+    int32_t priority;
+    int32_t quantum_ms;
+    int32_t reset_ms;         /* SCHED_ASK: the scheduler decides */
+    uint32_t affinity;        /* bit n: may run on CPU n */
+    uint32_t cpu;             /* where it runs or last ran */
+    uint32_t waiting;         /* 1: waits for its scheduler */
+    uint64_t cpu_time_ns;
+    uint64_t exhaustions;
+    uint64_t quantum_left_ns;
+};
+
+struct timer_info {
+    uint64_t left_ns;         /* until it fires next; 0 = disarmed */
+    uint64_t interval_ns;     /* 0 = one-shot */
+    uint64_t fired;           /* times it fired */
+};
+
+struct cpu_info {
+    uint32_t num_cpus;
+    uint32_t this_cpu;
+    uint64_t tsc_hz;
+    uint64_t idle_ns[16];     /* per CPU: time spent halted */
+    uint64_t ticks[16];       /* per CPU: timer interrupts taken */
+};
+
+/* SYS_TASK_START flags (5th argument) */
+#define TASK_START_WAIT_SCHED 1u   /* runnable only once SYS_SCHED is called */
 
 /* Exit statuses the kernel sets for a task it killed. */
 #define TASK_EXIT_FAULT (-1000)

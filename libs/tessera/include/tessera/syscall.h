@@ -36,6 +36,10 @@ static inline long sys_task_create(const char *name, size_t len) {
 static inline long sys_task_start(handle_t task, uintptr_t entry, uintptr_t stack, uintptr_t arg) {
     return syscall6(SYS_TASK_START, task, (long)entry, (long)stack, (long)arg, 0, 0);
 }
+static inline long sys_task_start_flags(handle_t task, uintptr_t entry, uintptr_t stack, uintptr_t arg,
+                                        uint32_t flags) {
+    return syscall6(SYS_TASK_START, task, (long)entry, (long)stack, (long)arg, flags, 0);
+}
 __attribute__((noreturn)) void sys_task_exit(int status);
 static inline long sys_task_kill(handle_t task) {
     return syscall6(SYS_TASK_KILL, task, 0, 0, 0, 0, 0);
@@ -91,6 +95,27 @@ static inline long sys_task_set_pager(handle_t task, handle_t ep) {
 }
 static inline long sys_mem_info(struct mem_info *info) {
     return syscall6(SYS_MEM_INFO, (long)info, 0, 0, 0, 0, 0);
+}
+static inline long sys_sched(handle_t task, int priority, int quantum_ms, int reset_ms, uint32_t affinity) {
+    return syscall6(SYS_SCHED, task, priority, quantum_ms, reset_ms, (long)affinity, 0);
+}
+static inline long sys_task_set_scheduler(handle_t task, handle_t ep) {
+    return syscall6(SYS_TASK_SET_SCHEDULER, task, ep, 0, 0, 0, 0);
+}
+static inline long sys_sched_info(handle_t task, struct sched_info *info) {
+    return syscall6(SYS_SCHED_INFO, task, (long)info, 0, 0, 0, 0);
+}
+static inline long sys_timer_create(handle_t ep, uint64_t bits) {
+    return syscall6(SYS_TIMER_CREATE, ep, (long)bits, 0, 0, 0, 0);
+}
+static inline long sys_timer_set(handle_t timer, uint64_t delay_ns, uint64_t interval_ns) {
+    return syscall6(SYS_TIMER_SET, timer, (long)delay_ns, (long)interval_ns, 0, 0, 0);
+}
+static inline long sys_timer_get(handle_t timer, struct timer_info *info) {
+    return syscall6(SYS_TIMER_GET, timer, (long)info, 0, 0, 0, 0);
+}
+static inline long sys_cpu_info(struct cpu_info *info) {
+    return syscall6(SYS_CPU_INFO, (long)info, 0, 0, 0, 0, 0);
 }
 
 /* IPC conveniences used by the generated IDL stubs. Each returns a negative

@@ -1,0 +1,9 @@
+/* Constants of the scheduler interface (servers/sched/sched.idl). */
+#ifndef TESSERA_SCHED_H
+#define TESSERA_SCHED_H
+
+#define SCHED_CLASS_NORMAL 0u       /* applications */
+#define SCHED_CLASS_INTERACTIVE 1u  /* input, the GUI, the focused app: short latency */
+#define SCHED_CLASS_SYSTEM 2u       /* servers and drivers */
+
+#endif
