@@ -26,6 +26,7 @@ struct cpu {
     bool need_resched;         /* switch at the next preemption point */
     uint64_t slice_end_ns;     /* the current thread's turn ends then */
     uint64_t idle_ns;          /* time spent in the idle thread */
+    uint64_t timer_deadline;   /* what the timer is programmed for (UINT64_MAX: nothing) */
     struct thread *zombie;     /* a dead thread whose stack we were still on */
 };
 

@@ -108,7 +108,10 @@ static void reap(void) {
 }
 
 /* Called by a new thread's first run, before it returns to user space. */
-void thread_first_run(void) { reap(); }
+void thread_first_run(void) {
+    reap();
+    sched_program_timer();
+}
 
 /* Charge the running thread for the time since it was switched in. */
 static void account(struct thread *t, uint64_t now) {
@@ -187,6 +190,7 @@ void sched_yield(void) {
 void sched_tick(void) {
     struct cpu *c = this_cpu();
     c->ticks++;
+    c->timer_deadline = 0;   /* it fired: whatever is next must be programmed */
     uint64_t now = arch_clock_ns();
     while (!list_empty(&timeouts)) {
         struct thread *t = container_of(timeouts.next, struct thread, timer_node);
@@ -201,7 +205,8 @@ void sched_tick(void) {
         return;
     }
     account(c->current, now);
-    if (c->current->quantum_spent || now >= c->slice_end_ns)
+    if (c->current->quantum_spent ||
+        (now >= c->slice_end_ns && (c->runq_bitmap & (1u << c->current->priority))))
         c->need_resched = true;
 }
 
@@ -239,6 +244,34 @@ static void quantum_spent(struct thread *t) {
     t->quantum_ns = t->reset_ns = t->quantum_left_ns = SCHED_DEFAULT_QUANTUM_MS * 1000000ll;
 }
 
+/*
+ * Tickless: program the CPU's timer for the next thing that needs it — a
+ * timeout, a timer, the end of the running thread's slice (when others wait
+ * at its priority) or of its quantum. An idle CPU with nothing due sleeps
+ * with no interrupt at all.
+ */
+void sched_program_timer(void) {
+    struct cpu *c = this_cpu();
+    uint64_t next = timers_next_deadline();
+    if (!list_empty(&timeouts)) {
+        uint64_t t = container_of(timeouts.next, struct thread, timer_node)->deadline;
+        if (t < next)
+            next = t;
+    }
+    struct thread *cur = c->current;
+    if (cur != c->idle) {
+        uint64_t quantum_end = cur->run_start_ns + (uint64_t)(cur->quantum_left_ns > 0 ? cur->quantum_left_ns : 0);
+        if (quantum_end < next)
+            next = quantum_end;
+        if ((c->runq_bitmap & (1u << cur->priority)) && c->slice_end_ns < next)
+            next = c->slice_end_ns;
+    }
+    if (next != c->timer_deadline) {
+        c->timer_deadline = next;
+        arch_timer_oneshot(next);
+    }
+}
+
 /* On the way back to user space: deal with a spent quantum, then switch if asked to. */
 void sched_preempt_point(void) {
     struct cpu *c = this_cpu();
@@ -265,9 +298,11 @@ void sched_exit_current(void) {
 
 void sched_idle_loop(void) {
     for (;;) {
-        if (this_cpu()->runq_bitmap)
+        if (this_cpu()->runq_bitmap) {
             schedule();
-        else
+        } else {
+            sched_program_timer();
             arch_idle();
+        }
     }
 }

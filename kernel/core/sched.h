@@ -21,6 +21,7 @@ void sched_requeue(struct thread *t);  /* after its priority changed */
 void sched_yield(void);
 void sched_tick(void);
 void sched_preempt_point(void);
+void sched_program_timer(void);   /* before returning to user space or idling */
 void schedule(void);
 __attribute__((noreturn)) void sched_idle_loop(void);
 void sched_exit_current(void);   /* never returns: the thread is dead */

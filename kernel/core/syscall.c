@@ -439,4 +439,5 @@ void syscall_handler(struct trapframe *f) {
     struct task *task = current_task();
     f->rax = (uint64_t)dispatch(task, f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
     sched_preempt_point();
+    sched_program_timer();
 }

@@ -16,18 +16,17 @@
 #define LAPIC_TIMER_INIT 0x380
 #define LAPIC_TIMER_CUR 0x390
 #define LAPIC_TIMER_DIV 0x3e0
-#define TIMER_PERIODIC (1u << 17)
 #define LVT_MASKED (1u << 16)
 
 #define VEC_IRQ_BASE 32
 #define NUM_GSI 24
 #define VEC_TIMER 0xf0
-#define TICK_HZ 100
 
 static volatile uint32_t *lapic;
 static volatile uint32_t *ioapic;
 static unsigned ioapic_entries;
-static uint64_t tsc_hz, tsc_boot, ns_mult;
+static uint64_t tsc_hz, tsc_boot, ns_mult;   /* ns = (tsc - tsc_boot) * ns_mult >> 32 */
+static uint64_t lapic_per_10ms;              /* LAPIC timer ticks (divide by 16) in 10 ms */
 static uint8_t boot_apic_id;
 static uint8_t cpus_boot_apic_id(void) { return boot_apic_id; }   /* ns = (tsc - tsc_boot) * ns_mult >> 32 */
 
@@ -147,11 +146,32 @@ void arch_interrupts_init(uint64_t rsdp_phys) {
     tsc_boot = rdtsc();
     if (lapic_ticks == 0)
         lapic_ticks = 100000;
+    lapic_per_10ms = lapic_ticks;
+    /* Tickless: the timer is one-shot, programmed for the next deadline only. */
     lapic_write(LAPIC_TIMER_DIV, 0x3);
-    lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | TIMER_PERIODIC);
-    lapic_write(LAPIC_TIMER_INIT, lapic_ticks * 100 / TICK_HZ);   /* calibrated over 10 ms */
-    printk("[kernel] interrupts: I/O APIC at 0x%x (%u pins), %u CPU(s) in MADT, TSC %lu MHz, tick %d Hz\n",
-           madt.ioapic_addr, ioapic_entries, madt.num_cpus, tsc_hz / 1000000, TICK_HZ);
+    lapic_write(LAPIC_LVT_TIMER, VEC_TIMER);
+    lapic_write(LAPIC_TIMER_INIT, 0);
+    /* The PIT would keep the emulator (and a laptop) busy for nothing. */
+    outb(0x43, 0x30);   /* channel 0, mode 0, no count loaded: silent */
+    printk("[kernel] interrupts: I/O APIC at 0x%x (%u pins), %u CPU(s) in MADT, TSC %lu MHz, tickless\n",
+           madt.ioapic_addr, ioapic_entries, madt.num_cpus, tsc_hz / 1000000);
+}
+
+/* One interrupt at `deadline` (ns on arch_clock_ns's clock); UINT64_MAX: none. */
+void arch_timer_oneshot(uint64_t deadline) {
+    if (deadline == UINT64_MAX) {
+        lapic_write(LAPIC_TIMER_INIT, 0);
+        return;
+    }
+    uint64_t now = arch_clock_ns();
+    uint64_t delta = deadline > now ? deadline - now : 0;
+    /* ns -> LAPIC ticks, at least one tick so that it does fire */
+    uint64_t ticks = delta >= 10000000000ull ? 0xffffffffull : delta * lapic_per_10ms / 10000000ull;
+    if (ticks == 0)
+        ticks = 1;
+    if (ticks > 0xffffffffull)
+        ticks = 0xffffffffull;
+    lapic_write(LAPIC_TIMER_INIT, (uint32_t)ticks);
 }
 
 uint64_t arch_clock_ns(void) {

@@ -62,6 +62,7 @@ void arch_irq_mask(unsigned line);
 void arch_irq_unmask(unsigned line);
 bool arch_irq_valid(unsigned line);
 uint64_t arch_clock_ns(void);
+void arch_timer_oneshot(uint64_t deadline_ns);   /* UINT64_MAX: no timer interrupt */
 uint64_t arch_tsc_hz(void);
 
 /* fw_cfg: copies the named file's contents (NUL-terminated) into buf; length or -1. */

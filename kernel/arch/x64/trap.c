@@ -98,13 +98,13 @@ void trap_handler(struct trapframe *f) {
                 return;
             kernel_exception(f, cr2);
         }
-        if (f->vector == 14 && cr2 < USER_SPACE_END && task_call_pager(cr2, f->rip, access, present))
-            return;   /* mapped: retry the instruction */
-        char what[96];
-        describe_fault(what, sizeof(what), f, cr2);
-        task_fault(what, f->rip);   /* does not return */
-    }
-    if (f->vector == VEC_TIMER) {
+        if (!(f->vector == 14 && cr2 < USER_SPACE_END && task_call_pager(cr2, f->rip, access, present))) {
+            char what[96];
+            describe_fault(what, sizeof(what), f, cr2);
+            task_fault(what, f->rip);   /* does not return */
+        }
+        /* mapped: retry the instruction (below: the way back to user space) */
+    } else if (f->vector == VEC_TIMER) {
         lapic_eoi();
         sched_tick();
     } else if (f->vector >= VEC_IRQ_BASE && f->vector < VEC_IRQ_END) {
@@ -115,6 +115,8 @@ void trap_handler(struct trapframe *f) {
     } else {
         lapic_eoi();
     }
-    if (from_user)
+    if (from_user) {
         sched_preempt_point();
+        sched_program_timer();
+    }
 }
