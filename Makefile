@@ -104,7 +104,7 @@ $(BUILD)/user/libposix.a: $(POSIX_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 # A program is every .c in its directory: servers/NAME, apps/NAME, tests/NAME.
-PROGRAM_DIRS := servers/init servers/bootfs servers/vm tests/ktest tests/fstest tests/vmtest
+PROGRAM_DIRS := servers/init servers/bootfs servers/sched servers/vm tests/ktest tests/fstest tests/vmtest tests/schedtest servers/ps2 servers/rtc tests/inputtest
 define program
 $(BUILD)/bootfs/$(1): $(patsubst %,$(BUILD)/user/%.o,$(wildcard $(1)/*.c)) $(BUILD)/user/libtessera.a \
         $(BUILD)/user/libtessera-rt.a libs/tessera/user.ld

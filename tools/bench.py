@@ -66,6 +66,23 @@ def guest_bench(name, timeout):
         return lines
 
 
+def idle_cpu(seconds=10):
+    """Host CPU used by QEMU (user + system) while the booted system idles."""
+    import os
+    with Qemu(firmware='bios', name='bench-idle') as q:
+        q.start()
+        q.wait_for(READY, 120, fail_on=r'PANIC')
+        time.sleep(2)   # let start-up settle
+        tck = os.sysconf('SC_CLK_TCK')
+
+        def used():
+            fields = open(f'/proc/{q.proc.pid}/stat').read().rsplit(')', 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / tck
+        a = used()
+        time.sleep(seconds)
+        return (used() - a) / seconds * 100
+
+
 def first_line(error):
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
@@ -134,6 +151,11 @@ def main():
             copy = int(re.search(r'us=(\d+)', lines['memcpy_64mib'])[1])
             share = int(re.search(r'us=(\d+)', lines['shm_64mib'])[1])
             rows.append(('shm / memcpy time ratio (64 MiB)', f'{share / max(copy, 1):.3f}'))
+
+    try:
+        rows.append(('host CPU used by QEMU, idle system, 10 s', f'{idle_cpu():.1f} % of a core'))
+    except QemuError as e:
+        missing.append(f'idle CPU: {first_line(e)}')
 
     cairo = DEFAULT_ISO.parent / 'bootfs' / 'tests' / 'cairo-render'
     if cairo.is_file():

@@ -5,6 +5,7 @@
  */
 #include "kernel.h"
 #include "kmalloc.h"
+#include "lock.h"
 #include "percpu.h"
 #include "pmm.h"
 #include "sched.h"
@@ -177,6 +178,8 @@ void kmain(uint32_t magic, uint32_t mbi) {
     printk("[kernel] CPU features: %s\n", arch_cpu_features()[0] ? arch_cpu_features() : "(none)");
     arch_interrupts_init(rsdp_phys);
     sched_init();
+    kernel_lock();   /* from here on, as on every CPU: kernel code runs under the lock */
+    smp_start();
     if (cmdline_has(kernel_cmdline, "kernel.panic_test"))
         panic_test();
     if (cmdline_has(kernel_cmdline, "kernel.fault_test"))

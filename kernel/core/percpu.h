@@ -27,6 +27,9 @@ struct cpu {
     uint64_t slice_end_ns;     /* the current thread's turn ends then */
     uint64_t idle_ns;          /* time spent in the idle thread */
     uint64_t timer_deadline;   /* what the timer is programmed for (UINT64_MAX: nothing) */
+    uint64_t cr3;              /* the address space this CPU has loaded */
+    volatile uint64_t shootdown_pml4;   /* flush if cr3 is this (0: nothing asked) */
+    volatile bool shootdown_dying;      /* ...and leave that address space for good */
     struct thread *zombie;     /* a dead thread whose stack we were still on */
 };
 

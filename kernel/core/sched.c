@@ -15,6 +15,7 @@
 #include "percpu.h"
 #include "task.h"
 #include "timer.h"
+#include "lock.h"
 
 #define SLICE_NS (SCHED_SLICE_MS * 1000000ll)
 
@@ -38,18 +39,53 @@ void sched_init(void) {
     c->slice_end_ns = idle->run_start_ns + SLICE_NS;
 }
 
+static bool allowed(const struct thread *t, unsigned cpu) {
+    return cpu < num_cpus && (t->affinity & (1u << cpu));
+}
+
+static bool cpu_idle(const struct cpu *c) {
+    return c->current == c->idle && !c->runq_bitmap;
+}
+
+/* Where a thread that becomes runnable goes: an idle CPU it may use (its
+ * last one first, for a warm cache), else its last CPU, else any it may use. */
+static unsigned choose_cpu(const struct thread *t) {
+    unsigned self = this_cpu()->id;
+    if (num_cpus == 1)
+        return 0;
+    if (allowed(t, t->cpu) && cpu_idle(&cpus[t->cpu]))
+        return t->cpu;
+    if (allowed(t, self) && cpu_idle(&cpus[self]))
+        return self;
+    for (unsigned i = 0; i < num_cpus; i++)
+        if (allowed(t, i) && cpu_idle(&cpus[i]))
+            return i;
+    if (allowed(t, t->cpu))
+        return t->cpu;
+    if (allowed(t, self))
+        return self;
+    for (unsigned i = 0; i < num_cpus; i++)
+        if (allowed(t, i))
+            return i;
+    return self;   /* an affinity naming no running CPU: sys_sched refuses those */
+}
+
 void sched_enqueue(struct thread *t) {
-    struct cpu *c = this_cpu();
+    unsigned target = choose_cpu(t);
+    struct cpu *c = &cpus[target];
     t->state = THREAD_RUNNABLE;
-    t->cpu = c->id;
+    t->cpu = target;
     list_push_back(&c->runq[t->priority], &t->run_node);
     c->runq_bitmap |= 1u << t->priority;
-    if (t->priority < c->current->priority)
+    if (t->priority < c->current->priority) {
         c->need_resched = true;
+        if (target != this_cpu()->id)
+            arch_send_ipi(target, VEC_RESCHED);   /* it may be halted, or running something less urgent */
+    }
 }
 
 static void runq_remove(struct thread *t) {
-    struct cpu *c = this_cpu();
+    struct cpu *c = &cpus[t->cpu];
     list_remove(&t->run_node);
     if (list_empty(&c->runq[t->priority]))
         c->runq_bitmap &= ~(1u << t->priority);
@@ -82,19 +118,47 @@ void sched_remove(struct thread *t) {
     timeout_remove(t);
 }
 
-void sched_requeue(struct thread *t) {
+void sched_set_priority(struct thread *t, int priority) {
     if (t->state == THREAD_RUNNABLE) {
-        runq_remove(t);
+        runq_remove(t);   /* from the queue of its old priority */
+        t->priority = priority;
         sched_enqueue(t);
+    } else {
+        t->priority = priority;
     }
+}
+
+/* The most urgent thread on another CPU's queue that may run here. */
+static struct thread *steal(void) {
+    struct cpu *self = this_cpu();
+    struct thread *best = NULL;
+    for (unsigned i = 0; i < num_cpus; i++) {
+        if (i == self->id || !cpus[i].runq_bitmap)
+            continue;
+        for (int prio = 0; prio < NUM_PRIORITIES && (!best || prio < best->priority); prio++) {
+            list_for_each(it, &cpus[i].runq[prio]) {
+                struct thread *t = container_of(it, struct thread, run_node);
+                if (allowed(t, self->id)) {
+                    best = t;
+                    break;
+                }
+            }
+        }
+    }
+    return best;
 }
 
 static struct thread *pick_next(void) {
     struct cpu *c = this_cpu();
-    if (!c->runq_bitmap)
-        return c->idle;
-    int prio = __builtin_ctz(c->runq_bitmap);
-    struct thread *t = container_of(c->runq[prio].next, struct thread, run_node);
+    struct thread *t;
+    if (c->runq_bitmap) {
+        int prio = __builtin_ctz(c->runq_bitmap);
+        t = container_of(c->runq[prio].next, struct thread, run_node);
+    } else {
+        t = steal();
+        if (!t)
+            return c->idle;
+    }
     runq_remove(t);
     return t;
 }
@@ -111,6 +175,7 @@ static void reap(void) {
 void thread_first_run(void) {
     reap();
     sched_program_timer();
+    kernel_unlock();   /* on its way to user space */
 }
 
 /* Charge the running thread for the time since it was switched in. */
@@ -278,6 +343,7 @@ void sched_preempt_point(void) {
     struct thread *t = c->current;
     if (t == c->idle)
         return;
+    task_check_kill();
     if (t->quantum_spent) {
         quantum_spent(t);
         c->need_resched = true;   /* others of its priority go first */
@@ -296,13 +362,22 @@ void sched_exit_current(void) {
     panic("a dead thread was scheduled");
 }
 
+/* Idle: run what there is (here or stealable), else halt without the kernel
+ * lock until an interrupt. A wake-up IPI sent meanwhile stays pending and
+ * ends the halt at once. */
 void sched_idle_loop(void) {
     for (;;) {
-        if (this_cpu()->runq_bitmap) {
+        struct cpu *c = this_cpu();
+        if (c->runq_bitmap || (num_cpus > 1 && steal())) {
             schedule();
         } else {
             sched_program_timer();
+            /* Leave the last task's address space: TLB shootdowns need
+             * not wake a halted CPU, and its page tables may go. */
+            arch_as_activate(NULL);
+            kernel_unlock();
             arch_idle();
+            kernel_lock();
         }
     }
 }

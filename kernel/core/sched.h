@@ -17,7 +17,7 @@ void sched_wake(struct thread *t, int result);
  * right away: the IPC fast path. */
 int sched_block_and_switch(struct thread *next, uint64_t deadline);
 void sched_remove(struct thread *t);   /* from run queue and timeout list */
-void sched_requeue(struct thread *t);  /* after its priority changed */
+void sched_set_priority(struct thread *t, int priority);
 void sched_yield(void);
 void sched_tick(void);
 void sched_preempt_point(void);

@@ -13,6 +13,7 @@
 #include "sched.h"
 #include "task.h"
 #include "timer.h"
+#include "lock.h"
 #include "../arch/x64/cpu.h"
 
 struct ioport {
@@ -112,7 +113,7 @@ static long do_task_kill(struct task *task, handle_t th) {
     int err = 0;
     LOOKUP(target, th, KOBJ_TASK, RIGHT_CONTROL);
     struct task *t = (struct task *)target_e->obj;
-    if (t->state == TASK_STATE_DEAD)
+    if (t->state == TASK_STATE_DEAD || t->kill_pending)
         return -E_DEAD;
     if (t == task)
         task_exit_current(TASK_EXIT_KILLED);
@@ -202,10 +203,10 @@ static long do_sched(struct task *task, handle_t th, int64_t prio, int64_t quant
     thr->reset_ns = reset_ms == SCHED_ASK ? SCHED_ASK : reset_ms * 1000000ll;
     thr->affinity = (uint32_t)affinity;
     thr->quantum_spent = false;
-    if (thr->priority != prio) {
-        thr->priority = (int)prio;
-        sched_requeue(thr);
-    }
+    if (thr->priority != prio)
+        sched_set_priority(thr, (int)prio);
+    else if (thr->state == THREAD_RUNNABLE && !(thr->affinity & (1u << thr->cpu)))
+        sched_set_priority(thr, (int)prio);   /* re-placed on a CPU it may use */
     if (thr->waiting_sched && thr->state == THREAD_BLOCKED && thr->block == BLOCK_NONE) {
         thr->waiting_sched = false;   /* started with TASK_START_WAIT_SCHED: go */
         sched_enqueue(thr);
@@ -436,8 +437,11 @@ static long dispatch(struct task *task, uint64_t n, uint64_t a1, uint64_t a2, ui
 }
 
 void syscall_handler(struct trapframe *f) {
+    kernel_lock();
+    task_check_kill();
     struct task *task = current_task();
     f->rax = (uint64_t)dispatch(task, f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
     sched_preempt_point();
     sched_program_timer();
+    kernel_unlock();
 }

@@ -106,6 +106,15 @@ int task_start(struct task *t, uint64_t entry, uint64_t stack, uint64_t arg, uin
 void task_terminate(struct task *t, int status) {
     if (t->state == TASK_STATE_DEAD)
         return;
+    struct thread *running = t->thread;
+    if (running && running->state == THREAD_RUNNING && running != current_thread()) {
+        /* It runs on another CPU (in user space, or waiting for the kernel
+         * lock): that CPU ends it at its next kernel entry. */
+        t->kill_pending = true;
+        t->kill_status = status;
+        arch_send_ipi(running->cpu, VEC_RESCHED);
+        return;
+    }
     bool started = t->state == TASK_STATE_RUNNING;
     t->state = TASK_STATE_DEAD;
     t->exit_status = status;
@@ -149,6 +158,12 @@ void task_destroy(struct task *t) {
         task_terminate(t, TASK_EXIT_KILLED);
     list_remove(&t->all_node);
     kfree(t);
+}
+
+void task_check_kill(void) {
+    struct task *t = current_task();
+    if (t && t->kill_pending)
+        task_exit_current(t->kill_status);
 }
 
 void task_exit_current(int status) {

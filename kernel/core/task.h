@@ -65,6 +65,8 @@ struct task {
     } watchers[TASK_WATCHERS];
     struct endpoint *pager;     /* page faults become calls to it (NULL: faults kill) */
     uint64_t pager_badge;
+    bool kill_pending;          /* killed while running on another CPU */
+    int kill_status;
     struct endpoint *scheduler; /* spent quanta with reset SCHED_ASK become calls to it */
     uint64_t scheduler_badge;
     struct list all_node;
@@ -85,6 +87,8 @@ int task_kernel_call(struct endpoint *ep, uint64_t badge, int32_t label, const v
  * (the faulting instruction can be retried). */
 bool task_call_pager(uint64_t addr, uint64_t rip, uint32_t access, bool present);
 __attribute__((noreturn)) void task_exit_current(int status);
+/* A kill from another CPU is due: end the current task now. */
+void task_check_kill(void);
 #define MAX_THREADS 4096
 struct thread *thread_lookup(uint32_t tid);
 struct thread *thread_at_slot(unsigned slot);

@@ -13,6 +13,7 @@ int vm_space_init(struct vm_space *vm) {
 static void unmap_pages(struct vm_space *vm, uint64_t start, uint64_t end) {
     for (uint64_t va = start; va < end; va += 4096)
         arch_unmap_page(&vm->as, va);
+    arch_tlb_shootdown(vm->as.pml4, false);
 }
 
 static void region_free(struct vm_space *vm, struct vm_region *r) {

@@ -12,6 +12,7 @@
 #include <tessera/vm.h>
 #include "idl/fs.h"
 #include "idl/init.h"
+#include "idl/rtc.h"
 #include "idl/vm.h"
 #include "linux.h"
 
@@ -395,11 +396,33 @@ static long do_fcntl(long fd, long cmd, long arg) {
 
 /* ---- time ---- */
 
+/* CLOCK_REALTIME is the rtc server's reading plus the monotonic time since
+ * it; the server is asked once. Without one, time counts from boot. */
+static int realtime_known;   /* 0 not asked yet, 1 from the rtc, -1 no rtc */
+static uint64_t realtime_unix, realtime_mono;
+
+static uint64_t realtime_ns(uint64_t mono) {
+    if (!realtime_known) {
+        handle_t rtc = HANDLE_NONE;
+        realtime_known = -1;
+        if (init_lookup(bootstrap(), "rtc", &rtc) == 0 &&
+            rtc_get_time(rtc, &realtime_unix, &realtime_mono) == 0)
+            realtime_known = 1;
+        if (rtc != HANDLE_NONE)
+            sys_handle_close(rtc);
+    }
+    if (realtime_known < 0) {
+        log_once(NR_clock_gettime, "CLOCK_REALTIME: no rtc service; time counts from boot");
+        return mono;
+    }
+    return realtime_unix * 1000000000ull + (mono - realtime_mono);
+}
+
 static long do_clock_gettime(long clk, uint64_t uts) {
     struct l_timespec *ts = (struct l_timespec *)uts;
     uint64_t ns = sys_clock();
     if (clk == L_CLOCK_REALTIME)
-        log_once(NR_clock_gettime, "CLOCK_REALTIME: no RTC driver yet; time counts from boot");
+        ns = realtime_ns(ns);
     ts->tv_sec = (int64_t)(ns / 1000000000ull);
     ts->tv_nsec = (int64_t)(ns % 1000000000ull);
     return 0;

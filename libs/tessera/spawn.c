@@ -179,7 +179,7 @@ long spawn_program(const struct spawn_request *req) {
     if (!err && req->pager != HANDLE_NONE)
         err = sys_task_set_pager(t, req->pager);
     if (!err)
-        err = sys_task_start(t, img.entry, sp, 0);
+        err = sys_task_start_flags(t, img.entry, sp, 0, req->start_flags);
     if (!err)
         return t;
     sys_task_kill(t);

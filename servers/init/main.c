@@ -10,7 +10,9 @@
 #include <tessera/runtime.h>
 #include <tessera/syscall.h>
 #include "idl/init.h"
+#include "idl/sched.h"
 #include "idl/vm.h"
+#include <tessera/sched.h>
 
 #define MAX_SERVICES 32
 #define READY_TIMEOUT_NS (30ull * 1000000000ull)
@@ -29,6 +31,8 @@ static handle_t ep;                 /* init's own endpoint */
 static struct service services[MAX_SERVICES];
 static int num_services, num_pending;
 static handle_t test_task = HANDLE_NONE;
+static handle_t sched_h = HANDLE_NONE;   /* the scheduler, once it is up */
+static bool sched_handover_due;          /* hand it the boot services (after replying) */
 
 static const void *archive_file(const char *path, size_t *size) {
     struct tar_entry e;
@@ -71,12 +75,12 @@ static struct service *find_service(const char *name) {
 }
 
 /*
- * Start a program with a bootstrap handle to us, badged with `badge`. Once the
- * vm server is up it loads programs (from the file system, paged by vm);
- * before that (boot services) we load them from the archive ourselves.
+ * Start a program with a bootstrap handle to us, badged with `badge`. Boot
+ * services we load from the archive ourselves; other programs, once the vm
+ * server is up, vm loads from the file system and pages.
  */
 static long start_program(const char *name, const char *path, const char *args, uint64_t badge,
-                          handle_t given) {
+                          handle_t given, bool boot_service) {
     long boot_h = sys_handle_dup(ep, RIGHT_SEND | RIGHT_TRANSFER, badge);
     if (boot_h < 0) {
         if (given != HANDLE_NONE)
@@ -88,7 +92,7 @@ static long start_program(const char *name, const char *path, const char *args, 
     memcpy(argbuf, args, n);
     argbuf[n] = 0;
     struct service *vm = find_service("vm");
-    if (vm && vm->ready && !vm->ended && vm->offered != HANDLE_NONE) {
+    if (!boot_service && vm && vm->ready && !vm->ended && vm->offered != HANDLE_NONE) {
         for (char *p = argbuf; *p; p++)
             if (*p == ' ')
                 *p = '\n';
@@ -150,6 +154,8 @@ static int on_ready(void *ctx, const struct ipc_msg *req, handle_t service) {
         s->ready = true;
         num_pending--;
         log_printf("init: %s is ready\n", s->name);
+        if (!strcmp(s->name, "sched") && s->offered != HANDLE_NONE)
+            sched_handover_due = true;   /* not now: sched waits for this reply */
     }
     return 0;
 }
@@ -173,11 +179,34 @@ static int on_lookup(void *ctx, const struct ipc_msg *req, const char *name, han
 
 static int on_spawn(void *ctx, const struct ipc_msg *req, const char *path, const char *args,
                     handle_t give, handle_t *task) {
-    long t = start_program(basename(path), path, args, 0, give);
+    long t = start_program(basename(path), path, args, 0, give, false);
     if (t < 0)
         return (int)t;
     *task = (handle_t)t;
     return 0;
+}
+
+/* Boot services (and init) are scheduled as system tasks. */
+static void hand_to_sched(handle_t task) {
+    long h = sys_handle_dup(task, RIGHT_SCHED | RIGHT_WATCH | RIGHT_TRANSFER, 0);
+    int err = h < 0 ? (int)h : sched_add(sched_h, (handle_t)h, SCHED_CLASS_SYSTEM);
+    if (err)
+        log_printf("init: sched did not take a boot service: %s\n", err_str(err));
+}
+
+static void hand_services_to_sched(void) {
+    sched_handover_due = false;
+    struct service *s = find_service("sched");
+    struct task_info me;
+    sys_task_info(HANDLE_SELF, &me);
+    long h = s ? sys_handle_dup(s->offered, RIGHT_SEND | RIGHT_TRANSFER, me.id) : -E_NOENT;
+    if (h < 0)
+        return;
+    sched_h = (handle_t)h;
+    hand_to_sched(startup.self);
+    for (int i = 0; i < num_services; i++)
+        if (!services[i].ended && services[i].task != HANDLE_NONE)
+            hand_to_sched(services[i].task);
 }
 
 static const struct init_server server = {.ready = on_ready, .lookup = on_lookup, .spawn = on_spawn};
@@ -248,13 +277,15 @@ static void start_services(const char *conf, size_t len) {
         memcpy(s->name, name, nl);
         s->name[nl] = 0;
         s->offered = HANDLE_NONE;
-        long t = start_program(s->name, path, args, (uint64_t)num_services + 1, give);
+        long t = start_program(s->name, path, args, (uint64_t)num_services + 1, give, true);
         if (t < 0) {
             log_printf("init: cannot start %s (%s): %s\n", s->name, path, err_str(t));
             continue;
         }
         s->task = (handle_t)t;
         sys_task_watch(s->task, ep, 1ull << num_services);
+        if (sched_h != HANDLE_NONE)
+            hand_to_sched(s->task);
         num_services++;
         num_pending++;
     }
@@ -316,6 +347,8 @@ static void serve_one(uint64_t timeout_ns) {
         r = idl_reject(&m, -E_NOSYS);   /* not our interface: closes its handles */
     if (r == 1)
         ipc_reply(&m);
+    if (sched_handover_due)
+        hand_services_to_sched();
 }
 
 /* Tests get the root resource: they exercise IRQs and I/O ports. */
@@ -323,7 +356,7 @@ static void start_test(const char *name, const char *args) {
     char path[80];
     fmt_snprintf(path, sizeof(path), "tests/%s", name);
     long sys = sys_handle_dup(boot->system, RIGHT_CONTROL | RIGHT_TRANSFER, 0);
-    long t = start_program(name, path, args, 0, sys < 0 ? HANDLE_NONE : (handle_t)sys);
+    long t = start_program(name, path, args, 0, sys < 0 ? HANDLE_NONE : (handle_t)sys, false);
     if (t < 0) {
         log_printf("init: cannot start %s: %s\n", path, err_str(t));
         power_off(1);

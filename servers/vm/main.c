@@ -13,7 +13,9 @@
 #include <tessera/syscall.h>
 #include "idl/fs.h"
 #include "idl/init.h"
+#include "idl/sched.h"
 #include "idl/vm.h"
+#include <tessera/sched.h>
 #include <tessera/fs.h>
 #include <tessera/vm.h>
 
@@ -47,6 +49,7 @@ static struct client clients[MAX_CLIENTS];
 static int num_clients;
 static handle_t ep;
 static handle_t fs_root = HANDLE_NONE;
+static handle_t sched_h = HANDLE_NONE;   /* the scheduler every task we start is handed to */
 
 /* ---- clients ---- */
 
@@ -389,6 +392,7 @@ static int on_spawn(void *ctx, const struct ipc_msg *req, const char *path, cons
     struct spawn_request sr = {
         .name = basename(path), .elf = elf, .elf_size = size, .argv = argv, .envp = envp,
         .bootstrap = bootstrap, .given = give, .pager = pager < 0 ? HANDLE_NONE : (handle_t)pager,
+        .start_flags = sched_h != HANDLE_NONE ? TASK_START_WAIT_SCHED : 0,
     };
     long t = pager < 0 ? pager : spawn_program(&sr);
     if (pager >= 0)
@@ -409,7 +413,17 @@ static int on_spawn(void *ctx, const struct ipc_msg *req, const char *path, cons
     c->task = (handle_t)t;
     num_clients++;
     sys_task_watch(c->task, ep, VM_WATCH_BIT);
-    long theirs = sys_handle_dup(c->task, RIGHT_CONTROL | RIGHT_WATCH | RIGHT_TRANSFER | RIGHT_DUP, 0);
+    if (sched_h != HANDLE_NONE) {
+        /* sched decides its priority and starts it; if sched cannot, we start it. */
+        long for_sched = sys_handle_dup(c->task, RIGHT_SCHED | RIGHT_WATCH | RIGHT_TRANSFER, 0);
+        int err = for_sched < 0 ? (int)for_sched : sched_add(sched_h, (handle_t)for_sched, SCHED_CLASS_NORMAL);
+        if (err) {
+            log_printf("vm: sched did not take %s (%s); default scheduling\n", basename(path), err_str(err));
+            sys_sched(c->task, SCHED_PRIO_LOWEST, SCHED_DEFAULT_QUANTUM_MS, SCHED_DEFAULT_QUANTUM_MS,
+                      SCHED_AFFINITY_ANY);
+        }
+    }
+    long theirs = sys_handle_dup(c->task, RIGHT_CONTROL | RIGHT_WATCH | RIGHT_SCHED | RIGHT_TRANSFER | RIGHT_DUP, 0);
     if (theirs < 0)
         return (int)theirs;
     *task = (handle_t)theirs;
@@ -459,6 +473,8 @@ int main(int argc, char **argv) {
     int err = init_lookup(startup.bootstrap, "fs", &fs_root);
     if (err)
         log_printf("vm: no file system (%s); spawn will fail\n", err_str(err));
+    if (init_lookup(startup.bootstrap, "sched", &sched_h))
+        sched_h = HANDLE_NONE;   /* no scheduler: tasks keep the kernel's defaults */
     long offer = sys_handle_dup(ep, RIGHT_SEND | RIGHT_DUP | RIGHT_TRANSFER, 0);
     err = init_ready(startup.bootstrap, offer < 0 ? HANDLE_NONE : (handle_t)offer);
     if (err)

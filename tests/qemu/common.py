@@ -54,18 +54,19 @@ def kernel_symbols():
     return symbols
 
 
-def run_guest_suite(program, firmware='bios', timeout=180, cmdline=None, prefix=None):
+def run_guest_suite(program, firmware='bios', timeout=180, cmdline=None, prefix=None, smp=1):
     """Boot with test=PROGRAM and check an in-guest suite that prints
     'PROGRAM: PASS name' / 'PROGRAM: FAIL name: why' lines and a closing
     'PROGRAM: done N passed, M failed', then powers off with success. Every
-    in-guest test is reported as a result of its own. Returns the serial log."""
+    in-guest test is reported as a result of its own. smp: number of CPUs.
+    Returns the serial log."""
     import time
     from qemu import Qemu, report
     tag = re.escape(program)
     result_re = rf'^{tag}: (?P<verdict>PASS|FAIL) (?P<name>[^:\s]+)(?:: (?P<reason>.*?))?\s*$'
     done_re = rf'^{tag}: done (?P<passed>\d+) passed, (?P<failed>\d+) failed\s*$'
     deadline = time.monotonic() + timeout
-    with Qemu(firmware=firmware, cmdline=cmdline or f'test={program}') as q:
+    with Qemu(firmware=firmware, cmdline=cmdline or f'test={program}', smp=smp) as q:
         q.start()
         try:
             q.wait_for(READY, timeout, fail_on=PANIC)

@@ -61,3 +61,17 @@ def test_fault_report():
             q.fail(f'fault report names no fault (page fault at 0x... or exception name): {line!r}')
         # Searching on from the killed line: the suite must still finish.
         q.wait_for(KTEST_DONE, max(deadline - time.monotonic(), 1), fail_on=PANIC)
+
+
+def test_ktest_smp2():
+    """The kernel suite with two CPUs: IPC, faults and the fuzzer across CPUs."""
+    from common import run_guest_suite
+    run_guest_suite('ktest', timeout=300, prefix='smp2:', smp=2)
+
+
+def test_boot_smp4():
+    """Four CPUs come up and the system boots."""
+    with Qemu(firmware='bios', smp=4) as q:
+        q.start()
+        q.wait_for(r'^\[kernel\] 4 CPUs online', 120, fail_on=PANIC)
+        q.wait_for(READY, 120, fail_on=PANIC)

@@ -7,6 +7,7 @@
 #include "cpu.h"
 #include "acpi.h"
 #include "../../core/kernel.h"
+#include "../../core/percpu.h"
 
 #define LAPIC_ID 0x20
 #define LAPIC_TPR 0x80
@@ -33,6 +34,34 @@ static uint8_t cpus_boot_apic_id(void) { return boot_apic_id; }   /* ns = (tsc -
 static uint32_t lapic_read(uint32_t reg) { return lapic[reg / 4]; }
 static void lapic_write(uint32_t reg, uint32_t v) { lapic[reg / 4] = v; }
 void lapic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
+
+#define LAPIC_ICR_LOW 0x300
+#define LAPIC_ICR_HIGH 0x310
+
+uint8_t lapic_id(void) { return (uint8_t)(lapic_read(LAPIC_ID) >> 24); }
+
+static void icr_send(uint8_t apic_id, uint32_t low) {
+    while (lapic_read(LAPIC_ICR_LOW) & (1u << 12))   /* previous one still being delivered */
+        cpu_relax();
+    lapic_write(LAPIC_ICR_HIGH, (uint32_t)apic_id << 24);
+    lapic_write(LAPIC_ICR_LOW, low);
+}
+
+void arch_send_ipi(unsigned cpu, uint8_t vector) {
+    icr_send((uint8_t)cpus[cpu].apic_id, (1u << 14) | vector);   /* fixed, assert, physical */
+}
+
+void lapic_send_init(uint8_t apic_id) { icr_send(apic_id, 0x4500); }
+void lapic_send_sipi(uint8_t apic_id, uint8_t page) { icr_send(apic_id, 0x4600 | page); }
+
+/* What every CPU does to its own local APIC. */
+void lapic_init_cpu(void) {
+    lapic_write(LAPIC_TPR, 0);
+    lapic_write(LAPIC_SVR, 0x100 | 0xff);
+    lapic_write(LAPIC_TIMER_DIV, 0x3);
+    lapic_write(LAPIC_LVT_TIMER, VEC_TIMER);
+    lapic_write(LAPIC_TIMER_INIT, 0);
+}
 
 static uint32_t ioapic_read(uint32_t reg) {
     ioapic[0] = reg;
@@ -126,6 +155,7 @@ void arch_interrupts_init(uint64_t rsdp_phys) {
     wrmsr(MSR_APIC_BASE, base | (1u << 11));
     lapic = arch_map_mmio(base & 0xfffff000ull, 4096);
     boot_apic_id = lapic_read(LAPIC_ID) >> 24;
+    cpus[0].apic_id = boot_apic_id;
     lapic_write(LAPIC_TPR, 0);
     lapic_write(LAPIC_SVR, 0x100 | 0xff);
 

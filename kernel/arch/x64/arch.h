@@ -37,6 +37,18 @@ void arch_halt(void);                /* hlt with interrupts as they are */
 void arch_idle(void);                /* sti; hlt; cli */
 void arch_stop_other_cpus(void);
 void arch_set_kernel_stack(uint64_t top);
+void arch_cpu_init(unsigned id);
+
+/* SMP */
+#define VEC_RESCHED 0xfd    /* look at your run queue */
+#define VEC_SHOOTDOWN 0xfe  /* flush your TLB (does not take the kernel lock) */
+#define VEC_STOP 0xfc       /* halt for good (panic) */
+void smp_start(void);
+void arch_send_ipi(unsigned cpu, uint8_t vector);
+void arch_tlb_shootdown(uint64_t pml4, bool dying);   /* other CPUs using that address space */
+void arch_shootdown_poll(void);                       /* answer a pending shootdown */
+void lapic_init_cpu(void);
+uint8_t lapic_id(void);
 const char *arch_cpu_features(void);
 
 /* memory */

@@ -97,6 +97,7 @@ static void append_feature(const char *name) {
 }
 
 static void features_init(void) {
+    features[0] = 0;
     uint32_t a, b, c, d;
     cpuid(7, 0, &a, &b, &c, &d);
     uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_PGE;
@@ -146,17 +147,26 @@ void arch_set_kernel_stack(uint64_t top) {
     tss[c->id].rsp0 = top;
 }
 
-void arch_early_init(void) {
-    percpu_init(0);
-    gdt_load(0);
-    idt_init();
+/* Everything a CPU sets up for itself (the boot CPU and each AP). */
+void arch_cpu_init(unsigned id) {
+    percpu_init(id);
+    gdt_load(id);
     idt_load();
     features_init();
     syscall_init();
     arch_fpu_init();
 }
 
+void arch_early_init(void) {
+    idt_init();
+    arch_cpu_init(0);
+}
+
 void arch_irq_disable(void) { irq_disable(); }
 void arch_halt(void) { __asm__ volatile("hlt"); }
 void arch_idle(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
-void arch_stop_other_cpus(void) { /* one CPU until the scheduler issue brings up the rest */ }
+void arch_stop_other_cpus(void) {
+    for (unsigned i = 0; i < num_cpus; i++)
+        if (i != this_cpu()->id)
+            arch_send_ipi(i, VEC_STOP);
+}

@@ -8,6 +8,7 @@
 #include "cpu.h"
 #include "../../core/kernel.h"
 #include "../../core/kmalloc.h"
+#include "../../core/percpu.h"
 #include "../../core/pmm.h"
 
 #define PTE_P (1ull << 0)
@@ -98,6 +99,7 @@ void arch_paging_init(uint64_t max_phys) {
         pt[pti] = (va - KERNEL_VMA) | flags;
     }
     write_cr3(kernel_pml4_phys);
+    cpus[0].cr3 = kernel_pml4_phys;
 }
 
 /* ---- address spaces ---- */
@@ -124,8 +126,11 @@ static void free_table(uint64_t *table, int level) {
 void arch_as_destroy(struct arch_as *as) {
     if (!as->pml4)
         return;
-    if (read_cr3() == as->pml4)
+    if (read_cr3() == as->pml4) {
         write_cr3(kernel_pml4_phys);
+        this_cpu()->cr3 = kernel_pml4_phys;
+    }
+    arch_tlb_shootdown(as->pml4, true);   /* nobody may walk these tables any more */
     uint64_t *pml4 = phys_to_virt(as->pml4);
     for (int i = 0; i < 256; i++)
         if (pml4[i] & PTE_P)
@@ -136,8 +141,73 @@ void arch_as_destroy(struct arch_as *as) {
 
 void arch_as_activate(const struct arch_as *as) {
     uint64_t want = as ? as->pml4 : kernel_pml4_phys;
-    if (read_cr3() != want)
+    if (read_cr3() != want) {
         write_cr3(want);
+        this_cpu()->cr3 = want;
+    }
+}
+
+uint64_t arch_kernel_pml4(void) { return kernel_pml4_phys; }
+
+/* APs switch on paging while still running at their low start-up address. */
+void arch_identity_map_low(bool on) {
+    static uint64_t *pdpt, *pd;
+    if (on) {
+        pdpt = kpage_alloc(1);
+        pd = kpage_alloc(1);
+        if (!pdpt || !pd)
+            panic("no memory to start the other CPUs");
+        pd[0] = 0 | PTE_P | PTE_W | PTE_PS;
+        pdpt[0] = virt_to_phys(pd) | PTE_P | PTE_W;
+        kernel_pml4[0] = virt_to_phys(pdpt) | PTE_P | PTE_W;
+    } else {
+        kernel_pml4[0] = 0;
+        write_cr3(read_cr3());
+        kpage_free(pd, 1);
+        kpage_free(pdpt, 1);
+    }
+}
+
+/* Answer a shootdown request addressed to this CPU, if there is one. */
+void arch_shootdown_poll(void) {
+    struct cpu *c = this_cpu();
+    uint64_t pml4 = c->shootdown_pml4;
+    if (!pml4)
+        return;
+    if (read_cr3() == pml4) {
+        uint64_t next = c->shootdown_dying ? kernel_pml4_phys : pml4;
+        write_cr3(next);   /* reloading CR3 drops the address space's TLB entries */
+        c->cr3 = next;
+    }
+    __atomic_store_n(&c->shootdown_pml4, 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * Other CPUs that have this address space loaded drop their TLB entries for
+ * it (or, when it is dying, leave it) before we go on: we changed or freed
+ * mappings they might still use. We hold the kernel lock; they answer from
+ * the interrupt or from their wait for the lock.
+ */
+void arch_tlb_shootdown(uint64_t pml4, bool dying) {
+    unsigned self = this_cpu()->id;
+    bool waiting[MAX_CPUS] = {false};
+    for (unsigned i = 0; i < num_cpus; i++) {
+        if (i == self || cpus[i].cr3 != pml4)
+            continue;
+        cpus[i].shootdown_dying = dying;
+        __atomic_store_n(&cpus[i].shootdown_pml4, pml4, __ATOMIC_RELEASE);
+        arch_send_ipi(i, VEC_SHOOTDOWN);
+        waiting[i] = true;
+    }
+    uint64_t give_up = arch_clock_ns() + 2000000000ull;
+    for (unsigned i = 0; i < num_cpus; i++) {
+        while (waiting[i] && __atomic_load_n(&cpus[i].shootdown_pml4, __ATOMIC_ACQUIRE)) {
+            cpu_relax();
+            if (arch_clock_ns() > give_up)
+                panic("CPU %u does not answer a TLB shootdown (its cr3 %lx, current %s)", i, cpus[i].cr3,
+                      cpus[i].current == cpus[i].idle ? "idle" : "a thread");
+        }
+    }
 }
 
 /* The PTE slot for va, creating intermediate tables when `create`. */
@@ -171,6 +241,8 @@ int arch_map_page(struct arch_as *as, uint64_t va, uint64_t pa, uint32_t prot) {
     *pte = pa | flags;
     if (was_present && read_cr3() == as->pml4)
         invlpg(va);
+    if (was_present)
+        arch_tlb_shootdown(as->pml4, false);
     return 0;
 }
 

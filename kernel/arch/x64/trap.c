@@ -7,6 +7,8 @@
 #include "../../core/task.h"
 #include "../../core/irq.h"
 #include <common/format.h>
+#include "../../core/lock.h"
+#include "../../core/percpu.h"
 
 #define VEC_IRQ_BASE 32
 #define VEC_IRQ_END 56
@@ -83,7 +85,21 @@ static __attribute__((noreturn)) void kernel_exception(struct trapframe *f, uint
 }
 
 void trap_handler(struct trapframe *f) {
+    if (f->vector == VEC_SHOOTDOWN) {   /* answered without the kernel lock: its holder waits for us */
+        arch_shootdown_poll();
+        lapic_eoi();
+        return;
+    }
+    if (f->vector == VEC_STOP) {        /* another CPU panicked */
+        for (;;)
+            __asm__ volatile("cli; hlt");
+    }
     bool from_user = f->cs & 3;
+    bool nested = kernel_lock_held_here();   /* a fault inside the kernel, e.g. in a user copy */
+    if (!nested)
+        kernel_lock();
+    if (from_user)
+        task_check_kill();
     if (f->vector < 32) {
         uint64_t cr2 = f->vector == 14 ? read_cr2() : 0;
         bool present = f->error & 1;
@@ -110,13 +126,18 @@ void trap_handler(struct trapframe *f) {
     } else if (f->vector >= VEC_IRQ_BASE && f->vector < VEC_IRQ_END) {
         irq_raise(f->vector - VEC_IRQ_BASE);
         lapic_eoi();
-    } else if (f->vector == VEC_SPURIOUS) {
-        return;
-    } else {
+    } else if (f->vector == VEC_RESCHED) {
+        lapic_eoi();
+        if (this_cpu()->current != this_cpu()->idle)
+            this_cpu()->need_resched = true;
+    } else if (f->vector != VEC_SPURIOUS) {
         lapic_eoi();
     }
     if (from_user) {
         sched_preempt_point();
         sched_program_timer();
+        kernel_unlock();
+    } else if (!nested) {
+        kernel_unlock();
     }
 }

@@ -47,6 +47,7 @@ struct spawn_request {
     handle_t bootstrap;        /* moved to the task (its AT_TESSERA_BOOTSTRAP), or HANDLE_NONE */
     handle_t given;            /* moved to the task (its AT_TESSERA_GIVEN), or HANDLE_NONE */
     handle_t pager;            /* set as the task's pager before it starts (not moved), or HANDLE_NONE */
+    uint32_t start_flags;      /* TASK_START_* */
 };
 /* Returns a handle to the started task, or a negative E_* code (then the
  * handles to move are closed). */

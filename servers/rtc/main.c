@@ -1,0 +1,128 @@
+/*
+ * rtc: reads the CMOS real-time clock once at start and serves the wall-clock
+ * time (rtc.idl) as that reading plus the monotonic clock at the moment of it,
+ * so clients extrapolate with sys_clock() instead of asking us each time.
+ *
+ * The clock is read between updates: wait until "update in progress" is
+ * clear, read every register, and repeat until two readings agree (an update
+ * may still have started in between). The CMOS is assumed to hold UTC, as
+ * QEMU's does by default, and a year of 20xx.
+ */
+#include <common/string.h>
+#include <tessera/runtime.h>
+#include <tessera/syscall.h>
+#include "idl/init.h"
+#include "idl/rtc.h"
+#include "cmos.h"
+
+#define MS 1000000ull
+#define PORT_INDEX 0x70
+#define PORT_DATA 0x71
+#define REG_A_UPDATING 0x80
+
+static handle_t io;
+static bool valid;
+static uint64_t unix_at_read, mono_at_read;
+
+static uint8_t cmos_reg(uint8_t reg) {
+    /* Bit 7 of the index port is the NMI mask: leave it clear (NMIs on). */
+    sys_ioport_out(io, PORT_INDEX, 1, reg & 0x7f);
+    return (uint8_t)sys_ioport_in(io, PORT_DATA, 1);
+}
+
+/* An update takes under 2 ms; give up after 20 (a broken or absent clock). */
+static bool wait_not_updating(void) {
+    uint64_t deadline = sys_clock() + 20 * MS;
+    while (cmos_reg(0x0a) & REG_A_UPDATING) {
+        if (sys_clock() > deadline)
+            return false;
+        sys_yield();
+    }
+    return true;
+}
+
+static bool read_once(struct cmos_time *t) {
+    if (!wait_not_updating())
+        return false;
+    t->sec = cmos_reg(0x00);
+    t->min = cmos_reg(0x02);
+    t->hour = cmos_reg(0x04);
+    t->day = cmos_reg(0x07);
+    t->mon = cmos_reg(0x08);
+    t->year = cmos_reg(0x09);
+    t->reg_b = cmos_reg(0x0b);
+    return true;
+}
+
+static bool same(const struct cmos_time *a, const struct cmos_time *b) {
+    return a->sec == b->sec && a->min == b->min && a->hour == b->hour && a->day == b->day &&
+           a->mon == b->mon && a->year == b->year && a->reg_b == b->reg_b;
+}
+
+static void read_clock(void) {
+    struct cmos_time a, b;
+    for (int tries = 0; tries < 5; tries++) {
+        if (!read_once(&a) || !read_once(&b)) {
+            log_printf("rtc: the clock stays in an update; no wall-clock time\n");
+            return;
+        }
+        if (!same(&a, &b))
+            continue;
+        mono_at_read = sys_clock();
+        if (!cmos_to_unix(&a, &unix_at_read)) {
+            log_printf("rtc: the clock holds no valid date (%02x-%02x-%02x %02x:%02x:%02x, B=%02x)\n",
+                       a.year, a.mon, a.day, a.hour, a.min, a.sec, a.reg_b);
+            return;
+        }
+        valid = true;
+        log_printf("rtc: unix time %llu at %llu ns since boot\n", (unsigned long long)unix_at_read,
+                   (unsigned long long)mono_at_read);
+        return;
+    }
+    log_printf("rtc: the clock never read the same twice; no wall-clock time\n");
+}
+
+static int on_get_time(void *ctx, const struct ipc_msg *req, uint64_t *unix_seconds,
+                       uint64_t *monotonic_ns) {
+    if (!valid)
+        return -E_IO;
+    *unix_seconds = unix_at_read;
+    *monotonic_ns = mono_at_read;
+    return 0;
+}
+
+static const struct rtc_server server = {.get_time = on_get_time};
+
+int main(int argc, char **argv) {
+    long e = sys_endpoint_create();
+    if (e < 0) {
+        log_printf("rtc: cannot create an endpoint: %s\n", err_str(e));
+        return 1;
+    }
+    handle_t ep = (handle_t)e;
+    long h = sys_ioport_create(startup.given, PORT_INDEX, 2);
+    if (h < 0) {
+        log_printf("rtc: cannot have ports 0x70-0x71 (give=system in boot.conf?): %s\n", err_str(h));
+    } else {
+        io = (handle_t)h;
+        read_clock();
+    }
+
+    long offer = sys_handle_dup(ep, RIGHT_SEND | RIGHT_DUP | RIGHT_TRANSFER, 0);
+    int err = init_ready(startup.bootstrap, offer < 0 ? HANDLE_NONE : (handle_t)offer);
+    if (err < 0)
+        log_printf("rtc: ready failed: %s\n", err_str(err));
+
+    struct ipc_msg m;
+    long r = ipc_recv(ep, &m);
+    for (;;) {
+        if (r < 0) {
+            r = ipc_recv(ep, &m);
+            continue;
+        }
+        int d = (m.flags & IPC_MSG_NOTIFY) ? 0 : rtc_dispatch(&server, NULL, &m);
+        if (d == -E_NOSYS)
+            d = idl_reject(&m, -E_NOSYS);
+        r = d == 1 ? ipc_reply_recv(ep, &m) : ipc_recv(ep, &m);
+    }
+}
