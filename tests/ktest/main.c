@@ -7,35 +7,16 @@
 #include <common/string.h>
 #include <tessera/runtime.h>
 #include <tessera/syscall.h>
+#define GUEST_TEST_NAME "ktest"
+#include "../guest_test.h"
 #include "idl/init.h"
 #include "idl/ktest.h"
 #include "ktest.h"
 
 #define MS 1000000ull
 
-static int passed, failed;
-static const char *current;
-static bool current_failed;
 
-#define EXPECT(cond)                                                               \
-    do {                                                                           \
-        if (!(cond) && !current_failed) {                                          \
-            log_printf("ktest: FAIL %s: line %d: %s\n", current, __LINE__, #cond); \
-            current_failed = true;                                                 \
-        }                                                                          \
-    } while (0)
 
-static void run(const char *name, void (*fn)(void)) {
-    current = name;
-    current_failed = false;
-    fn();
-    if (current_failed) {
-        failed++;
-    } else {
-        passed++;
-        log_printf("ktest: PASS %s\n", name);
-    }
-}
 
 /* ---- helpers ---- */
 
@@ -472,6 +453,5 @@ int main(int argc, char **argv) {
     run("task_lifecycle", test_task_lifecycle);
     run("irq_notification", test_irq_notification);
     run("syscall_fuzz", test_syscall_fuzz);
-    log_printf("ktest: done %d passed, %d failed\n", passed, failed);
-    return failed;
+    return guest_done();
 }

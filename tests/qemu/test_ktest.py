@@ -3,39 +3,14 @@
 import re
 import time
 
-from common import KILLED, KTEST_DONE, KTEST_RESULT, PANIC, READY, check_banner_once
-from qemu import Qemu, report
+from common import KILLED, KTEST_DONE, PANIC, READY, run_guest_suite
+from qemu import Qemu
 
 TIMEOUT = 180
 
 
 def _ktest(firmware):
-    deadline = time.monotonic() + TIMEOUT
-    with Qemu(firmware=firmware, cmdline='test=ktest') as q:
-        q.start()
-        try:
-            q.wait_for(READY, TIMEOUT, fail_on=PANIC)
-            done = q.wait_for(KTEST_DONE, max(deadline - time.monotonic(), 1), fail_on=PANIC)
-        finally:
-            # Report every in-guest result seen, even when the run broke off.
-            results = list(re.finditer(KTEST_RESULT, q.serial_text(), re.MULTILINE))
-            for m in results:
-                report(m['name'], m['verdict'] == 'PASS', m['reason'] or '')
-        passed = sum(1 for m in results if m['verdict'] == 'PASS')
-        failed = len(results) - passed
-        want_passed, want_failed = int(done['passed']), int(done['failed'])
-        if (passed, failed) != (want_passed, want_failed):
-            q.fail(f'ktest summary says {want_passed} passed, {want_failed} failed, but '
-                   f'{passed} PASS and {failed} FAIL lines were printed')
-        if want_failed:
-            names = ', '.join(m['name'] for m in results if m['verdict'] == 'FAIL')
-            q.fail(f'{want_failed} in-guest test(s) failed: {names}')
-        if want_passed == 0:
-            q.fail('ktest ran no tests')
-        status = q.wait_exit(30)
-        if status != 1:
-            q.fail(f'QEMU exit status {status}, expected 1 (isa-debug-exit value 0 = success)')
-        check_banner_once(q)
+    run_guest_suite('ktest', firmware=firmware, timeout=TIMEOUT)
 
 
 def test_ktest_bios():
@@ -65,7 +40,6 @@ def test_fault_report():
 
 def test_ktest_smp2():
     """The kernel suite with two CPUs: IPC, faults and the fuzzer across CPUs."""
-    from common import run_guest_suite
     run_guest_suite('ktest', timeout=300, prefix='smp2:', smp=2)
 
 

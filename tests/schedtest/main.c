@@ -16,6 +16,8 @@
 #include <tessera/runtime.h>
 #include <tessera/sched.h>
 #include <tessera/syscall.h>
+#define GUEST_TEST_NAME "schedtest"
+#include "../guest_test.h"
 #include "idl/init.h"
 #include "idl/sched.h"
 
@@ -23,32 +25,11 @@
 #define HOG_PRIO 20          /* below this task (a normal task under sched) */
 #define CHILD_TIMEOUT (20000 * MS)
 
-static int passed, failed;
-static const char *current;
-static bool current_failed;
 static handle_t sched = HANDLE_NONE;   /* the sched server */
 static handle_t gate = HANDLE_NONE;    /* children call it and wait for our go */
 static uint32_t num_cpus = 1;
 
-#define EXPECT(cond)                                                                   \
-    do {                                                                               \
-        if (!(cond) && !current_failed) {                                              \
-            log_printf("schedtest: FAIL %s: line %d: %s\n", current, __LINE__, #cond); \
-            current_failed = true;                                                     \
-        }                                                                              \
-    } while (0)
 
-static void run(const char *name, void (*fn)(void)) {
-    current = name;
-    current_failed = false;
-    fn();
-    if (current_failed) {
-        failed++;
-    } else {
-        passed++;
-        log_printf("schedtest: PASS %s\n", name);
-    }
-}
 
 /* ---- helpers ---- */
 
@@ -707,6 +688,5 @@ int main(int argc, char **argv) {
     run("dead_scheduler_falls_back", test_dead_scheduler_falls_back);
     run("policy_demotes_hog_keeps_latency", test_policy_demotes_hog_keeps_latency);
     run("request_priority", test_request_priority);
-    log_printf("schedtest: done %d passed, %d failed\n", passed, failed);
-    return failed;
+    return guest_done();
 }

@@ -9,36 +9,17 @@
 #include <tessera/runtime.h>
 #include <tessera/syscall.h>
 #include <tessera/vm.h>
+#define GUEST_TEST_NAME "vmtest"
+#include "../guest_test.h"
 #include "idl/init.h"
 #include "idl/vm.h"
 
 #define MS 1000000ull
 #define MiB (1024ull * 1024)
 
-static int passed, failed;
-static const char *current;
-static bool current_failed;
 static handle_t vm = HANDLE_NONE;
 
-#define EXPECT(cond)                                                                \
-    do {                                                                            \
-        if (!(cond) && !current_failed) {                                           \
-            log_printf("vmtest: FAIL %s: line %d: %s\n", current, __LINE__, #cond); \
-            current_failed = true;                                                  \
-        }                                                                           \
-    } while (0)
 
-static void run(const char *name, void (*fn)(void)) {
-    current = name;
-    current_failed = false;
-    fn();
-    if (current_failed) {
-        failed++;
-    } else {
-        passed++;
-        log_printf("vmtest: PASS %s\n", name);
-    }
-}
 
 /* Free memory once the vm has reaped every task that ended: it handles the
  * task-ended notification before our call. */
@@ -345,6 +326,5 @@ int main(int argc, char **argv) {
     run("memory_exhaustion", test_memory_exhaustion);
     run("spawn_args_and_env", test_spawn_args_and_env);
     run("spawn_exit_cycles", test_spawn_exit_cycles);
-    log_printf("vmtest: done %d passed, %d failed\n", passed, failed);
-    return failed;
+    return guest_done();
 }
