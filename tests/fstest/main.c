@@ -9,6 +9,8 @@
 #include <common/string.h>
 #include <tessera/runtime.h>
 #include <tessera/syscall.h>
+#define GUEST_TEST_NAME "fstest"
+#include "../guest_test.h"
 #include "idl/fs.h"
 #include "idl/init.h"
 #include <tessera/fs.h>
@@ -18,22 +20,7 @@
 #define BOOT_CONF "etc/boot.conf"
 #define FILE_MAX (64 * 1024)
 
-static int passed, failed;
-static const char *current;
-static bool current_failed;
 static handle_t root = HANDLE_NONE;
-
-static void fail_at(int line, const char *what) {
-    if (!current_failed)
-        log_printf("fstest: FAIL %s: line %d: %s\n", current, line, what);
-    current_failed = true;
-}
-
-#define EXPECT(cond)                        \
-    do {                                    \
-        if (!(cond))                        \
-            fail_at(__LINE__, #cond);       \
-    } while (0)
 
 /* Shows both values, for results that are error codes or sizes. */
 #define EXPECT_EQ(a, b)                                                                    \
@@ -43,21 +30,9 @@ static void fail_at(int line, const char *what) {
             char why_[160];                                                                \
             fmt_snprintf(why_, sizeof(why_), "%s == %s (got %lld, want %lld)", #a, #b, a_, \
                          b_);                                                              \
-            fail_at(__LINE__, why_);                                                       \
+            guest_fail(__LINE__, why_);                                                       \
         }                                                                                  \
     } while (0)
-
-static void run(const char *name, void (*fn)(void)) {
-    current = name;
-    current_failed = false;
-    fn();
-    if (current_failed) {
-        failed++;
-    } else {
-        passed++;
-        log_printf("fstest: PASS %s\n", name);
-    }
-}
 
 /* ---- helpers ---- */
 
@@ -602,8 +577,7 @@ int main(int argc, char **argv) {
 
     run("lookup_root", test_lookup_root);
     if (root == HANDLE_NONE) {
-        log_printf("fstest: done %d passed, %d failed\n", passed, failed);
-        return failed;
+        return guest_done();
     }
     run("open_read", test_open_read);
     run("read_chunks", test_read_chunks);
@@ -617,6 +591,5 @@ int main(int argc, char **argv) {
     run("pass_dir_to_child", test_pass_dir_to_child);
     run("garbage", test_garbage);
     run("many_opens", test_many_opens);
-    log_printf("fstest: done %d passed, %d failed\n", passed, failed);
-    return failed;
+    return guest_done();
 }
