@@ -184,6 +184,11 @@ static void test_time(void) {
     long long ns = (b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec);
     EXPECT(ns >= 30 * 1000 * 1000 && ns < 2000LL * 1000 * 1000);
     EXPECT(usleep(1000) == 0);
+    /* The wall clock comes from the RTC: some time after this was written. */
+    time_t now = time(NULL);
+    EXPECT(now > 1700000000);
+    struct timespec rt;
+    EXPECT(clock_gettime(CLOCK_REALTIME, &rt) == 0 && rt.tv_sec >= now && rt.tv_sec - now < 5);
 }
 
 static void test_unsupported_calls_fail(void) {

@@ -52,3 +52,23 @@ def test_boot_conf_missing():
         q.start()
         q.wait_for(r'^init: etc/no-such.conf: ', 60, fail_on=TROUBLE)
         q.wait_for(READY, 10, fail_on=TROUBLE)
+
+
+def test_idle_system_leaves_host_idle():
+    """Tickless idle: once booted, the system takes no timer interrupts it
+    does not need, so QEMU itself stays (almost) idle on the host."""
+    import os
+    with Qemu(firmware='bios') as q:
+        q.start()
+        q.wait_for(READY, 60, fail_on=TROUBLE)
+        time.sleep(2)
+        tck = os.sysconf('SC_CLK_TCK')
+
+        def cpu_seconds():
+            fields = open(f'/proc/{q.proc.pid}/stat').read().rsplit(')', 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / tck
+        before = cpu_seconds()
+        time.sleep(5)
+        share = (cpu_seconds() - before) / 5 * 100
+        if share > 5:
+            q.fail(f'QEMU used {share:.1f} % of a host core while the system was idle (want < 5 %)')
