@@ -1,8 +1,9 @@
 /*
  * Device interrupts as notifications: a driver holding an IRQ handle binds it
- * to an endpoint and a bit; the kernel masks the line when it fires (level
- * triggered lines would otherwise fire forever) and notifies the endpoint; the
- * driver acknowledges after servicing the device, which unmasks the line.
+ * to an endpoint and a bit; when it fires the kernel notifies the endpoint and
+ * masks a level-triggered line (it would otherwise fire forever) until the
+ * driver acknowledges, after servicing the device. Edge-triggered lines stay
+ * unmasked: an edge arriving while masked would be lost.
  */
 #include "irq.h"
 #include "endpoint.h"
@@ -57,7 +58,8 @@ int irq_ack(struct irq *irq) {
 void irq_raise(unsigned gsi) {
     unsigned line = arch_gsi_to_line(gsi);
     struct irq *irq = line < MAX_LINES ? irq_lines[line] : NULL;
-    arch_irq_mask(line);
+    if (!irq || !irq->ep || arch_irq_level(line))
+        arch_irq_mask(line);   /* until the driver has serviced the device (irq_ack) */
     if (irq && irq->ep)
         endpoint_notify(irq->ep, irq->bits);
 }

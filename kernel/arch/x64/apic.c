@@ -116,6 +116,14 @@ static void ioapic_route(unsigned line, bool masked) {
 }
 
 void arch_irq_mask(unsigned line) { ioapic_route(line, true); }
+
+/* Level-triggered lines keep firing until the device is serviced, so they are
+ * masked meanwhile; an edge arriving while masked would be lost for good. */
+bool arch_irq_level(unsigned line) {
+    unsigned gsi;
+    uint32_t flags;
+    return line_to_gsi(line, &gsi, &flags) && (flags & (1u << 15));
+}
 void arch_irq_unmask(unsigned line) { ioapic_route(line, false); }
 
 /* Vector 32 + GSI back to the line number the driver asked for. */

@@ -73,6 +73,7 @@ void arch_interrupts_init(uint64_t rsdp_phys);   /* ACPI MADT, I/O APIC, LAPIC t
 void arch_irq_mask(unsigned line);
 void arch_irq_unmask(unsigned line);
 bool arch_irq_valid(unsigned line);
+bool arch_irq_level(unsigned line);
 uint64_t arch_clock_ns(void);
 void arch_timer_oneshot(uint64_t deadline_ns);   /* UINT64_MAX: no timer interrupt */
 uint64_t arch_tsc_hz(void);
