@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <tessera/runtime.h>
+#include <tessera/syscall.h>
 
 static int passed, failed;
 static const char *current;
@@ -37,6 +38,31 @@ static void run(const char *name, void (*fn)(void)) {
         passed++;
         log_printf(GUEST_TEST_NAME ": PASS %s\n", name);
     }
+}
+
+#define GUEST_TIMED_OUT 9999
+
+/* Waits for a child task to end: its exit status, or GUEST_TIMED_OUT (the
+ * child is then killed, so that it does not disturb later tests). The
+ * caller keeps the task handle. */
+__attribute__((unused)) static int guest_wait_task(handle_t task, uint64_t timeout_ns) {
+    if (task == HANDLE_NONE)
+        return GUEST_TIMED_OUT;
+    long ep = sys_endpoint_create();
+    if (ep < 0)
+        return GUEST_TIMED_OUT;
+    struct ipc_msg m;
+    long err = sys_task_watch(task, (handle_t)ep, 1);
+    if (err == 0)
+        err = sys_ipc(HANDLE_NONE, (handle_t)ep, &m, IPC_RECV, timeout_ns);
+    sys_handle_close((handle_t)ep);
+    if (err < 0) {
+        sys_task_kill(task);
+        return GUEST_TIMED_OUT;
+    }
+    struct task_info info;
+    sys_task_info(task, &info);
+    return info.exit_status;
 }
 
 /* The closing line; the suite's exit status is the failure count. */

@@ -100,24 +100,6 @@ static handle_t spawn_child(const char *args, handle_t give) {
     return err == 0 ? task : HANDLE_NONE;
 }
 
-/* Waits for the task to end: its exit status, or 9999 on timeout. */
-static int wait_task(handle_t task, uint64_t timeout_ns) {
-    if (task == HANDLE_NONE)
-        return 9999;
-    long ep = sys_endpoint_create();
-    if (ep < 0 || sys_task_watch(task, (handle_t)ep, 1) < 0)
-        return 9999;
-    struct ipc_msg m;
-    long err = sys_ipc(HANDLE_NONE, (handle_t)ep, &m, IPC_RECV, timeout_ns);
-    sys_handle_close((handle_t)ep);
-    if (err < 0) {
-        sys_task_kill(task);
-        return 9999;
-    }
-    struct task_info info;
-    sys_task_info(task, &info);
-    return info.exit_status;
-}
 
 static uint8_t conf[FILE_MAX];   /* etc/boot.conf, read once in 206-byte chunks */
 static size_t conf_len;
@@ -404,7 +386,7 @@ static void test_pass_file_to_child(void) {
     char args[64];
     fmt_snprintf(args, sizeof(args), "child %zu %u", conf_len, fnv1a(conf, conf_len));
     handle_t task = spawn_child(args, (handle_t)f);   /* moves f */
-    EXPECT_EQ(wait_task(task, CHILD_TIMEOUT), 0);
+    EXPECT_EQ(guest_wait_task(task, CHILD_TIMEOUT), 0);
     struct handle_info info;
     EXPECT_EQ(sys_handle_info((handle_t)f, &info), -E_BADH);
     close_h(task);
@@ -414,7 +396,7 @@ static void test_pass_dir_to_child(void) {
     long d = open_at(root, "servers", FS_O_DIRECTORY, NULL, NULL);
     EXPECT(d > 0);
     handle_t task = spawn_child("childdir", (handle_t)d);
-    EXPECT_EQ(wait_task(task, CHILD_TIMEOUT), 0);
+    EXPECT_EQ(guest_wait_task(task, CHILD_TIMEOUT), 0);
     close_h(task);
 }
 

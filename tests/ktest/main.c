@@ -27,20 +27,6 @@ static handle_t spawn(const char *args, handle_t give) {
     return err == 0 ? task : HANDLE_NONE;
 }
 
-/* Waits for the task to end; its exit status, or 9999 on timeout. */
-static int wait_task(handle_t task, uint64_t timeout_ns) {
-    long ep = sys_endpoint_create();
-    if (ep < 0 || sys_task_watch(task, (handle_t)ep, 1) < 0)
-        return 9999;
-    struct ipc_msg m;
-    long err = sys_ipc(HANDLE_NONE, (handle_t)ep, &m, IPC_RECV, timeout_ns);
-    sys_handle_close((handle_t)ep);
-    if (err < 0)
-        return 9999;
-    struct task_info info;
-    sys_task_info(task, &info);
-    return info.exit_status;
-}
 
 /* An echo server child; returns our send handle to it. */
 static handle_t start_echo(handle_t *task) {
@@ -213,7 +199,7 @@ static void test_no_handle_no_access(void) {
     long ep = sys_endpoint_create();
     long send_only = sys_handle_dup((handle_t)ep, RIGHT_SEND | RIGHT_TRANSFER, 0);
     handle_t task = spawn("nohandle", (handle_t)send_only);
-    int status = wait_task(task, 10000 * MS);
+    int status = guest_wait_task(task, 10000 * MS);
     EXPECT(status == 0);   /* the count of accesses that were not refused */
     sys_handle_close(task);
     sys_handle_close((handle_t)ep);
@@ -253,7 +239,7 @@ static void test_memory_objects(void) {
     /* A read-only handle maps read-only: the child's write faults. */
     long ro = sys_handle_dup(mem, RIGHT_READ | RIGHT_TRANSFER, 0);
     handle_t task = spawn("write-ro-mem", (handle_t)ro);
-    EXPECT(wait_task(task, 10000 * MS) == TASK_EXIT_FAULT);
+    EXPECT(guest_wait_task(task, 10000 * MS) == TASK_EXIT_FAULT);
     sys_handle_close(task);
 }
 
@@ -263,7 +249,7 @@ static void test_faults_kill_only_the_task(void) {
     handle_t etask, ep = start_echo(&etask);
     for (unsigned i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         handle_t task = spawn(kinds[i], HANDLE_NONE);
-        int status = wait_task(task, 10000 * MS);
+        int status = guest_wait_task(task, 10000 * MS);
         if (status != TASK_EXIT_FAULT)
             log_printf("ktest: %s ended with status %d\n", kinds[i], status);
         EXPECT(status == TASK_EXIT_FAULT);
@@ -277,7 +263,7 @@ static void test_faults_kill_only_the_task(void) {
 static void test_dead_peer(void) {
     handle_t task, ep = start_echo(&task);
     EXPECT(ktest_echo_quit(ep) == -E_PEER);   /* it exits instead of replying */
-    EXPECT(wait_task(task, 5000 * MS) == 0);
+    EXPECT(guest_wait_task(task, 5000 * MS) == 0);
     uint64_t y;
     EXPECT(ktest_echo_ping(ep, 1, &y) == -E_PEER);   /* no receiver left */
     sys_handle_close(task);
@@ -367,9 +353,8 @@ static void test_syscall_fuzz(void) {
         char args[32];
         fmt_snprintf(args, sizeof(args), "fuzz %d", i * 7919 + 1);
         handle_t task = spawn(args, HANDLE_NONE);
-        int status = wait_task(task, 20000 * MS);
-        if (status == 9999) {   /* stuck somewhere legitimate: stop it */
-            sys_task_kill(task);
+        int status = guest_wait_task(task, 20000 * MS);
+        if (status == GUEST_TIMED_OUT) {   /* stuck somewhere legitimate: stopped */
             killed++;
         } else if (status == TASK_EXIT_FAULT) {
             faulted++;

@@ -40,19 +40,12 @@ static handle_t spawn(const char *args, handle_t give) {
     return err ? HANDLE_NONE : task;
 }
 
+/* Waits for a child and lets go of its handle. */
 static int wait_task(handle_t task, uint64_t timeout_ns) {
-    long ep = sys_endpoint_create();
-    if (ep < 0 || task == HANDLE_NONE || sys_task_watch(task, (handle_t)ep, 1) < 0)
-        return 9999;
-    struct ipc_msg m;
-    long err = sys_ipc(HANDLE_NONE, (handle_t)ep, &m, IPC_RECV, timeout_ns);
-    sys_handle_close((handle_t)ep);
-    if (err < 0)
-        return 9999;
-    struct task_info info;
-    sys_task_info(task, &info);
-    sys_handle_close(task);
-    return info.exit_status;
+    int status = guest_wait_task(task, timeout_ns);
+    if (task != HANDLE_NONE)
+        sys_handle_close(task);
+    return status;
 }
 
 /* ---- tests ---- */
