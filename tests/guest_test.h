@@ -65,6 +65,28 @@ __attribute__((unused)) static int guest_wait_task(handle_t task, uint64_t timeo
     return info.exit_status;
 }
 
+/* ---- benchmarks (bench=PROGRAM/NAME), read by tools/bench.py ---- */
+
+__attribute__((unused)) static inline uint64_t guest_rdtsc(void) {
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* Sorts the samples (shell sort: not every suite has libc) and prints
+ * "bench: NAME tsc min=.. median=.. iters=..", each divided by `per`
+ * (e.g. 2 for a figure that a sample holds twice). */
+__attribute__((unused)) static void guest_bench_report(const char *name, uint64_t *v, int n, int per) {
+    for (int gap = n / 2; gap > 0; gap /= 2)
+        for (int i = gap; i < n; i++)
+            for (int j = i; j >= gap && v[j - gap] > v[j]; j -= gap) {
+                uint64_t t = v[j];
+                v[j] = v[j - gap];
+                v[j - gap] = t;
+            }
+    log_printf("bench: %s tsc min=%lu median=%lu iters=%d\n", name, v[0] / per, v[n / 2] / per, n);
+}
+
 /* The closing line; the suite's exit status is the failure count. */
 static int guest_done(void) {
     log_printf(GUEST_TEST_NAME ": done %d passed, %d failed\n", passed, failed);

@@ -10,6 +10,10 @@ compete for the CPU):
   * IPC round trip (bench=ipc): the guest's own cycle counts (TSC under TCG,
     which follows host time) and, in a second boot with -icount shift=0 (TSC
     then counts guest instructions), instructions per round trip.
+  * context switch and cross-CPU wake-up (bench=schedtest/switch, 2 CPUs),
+    the same two ways. Under -icount the CPUs take turns, so a cross-CPU
+    figure counts the instructions of both.
+  * shared memory vs memcpy, spawn to exit, idle host CPU, Cairo binary size.
 """
 
 import argparse
@@ -55,9 +59,10 @@ def ipc_bench(icount, timeout):
         return figures
 
 
-def guest_bench(name, timeout):
+def guest_bench(name, timeout, smp=1, icount=False):
     """The 'bench: KEY ...' lines a guest benchmark (bench=NAME) prints, by key."""
-    with Qemu(firmware='bios', cmdline=f'bench={name}', name=f'bench-{name.replace("/", "-")}') as q:
+    with Qemu(firmware='bios', cmdline=f'bench={name}', smp=smp, icount=icount,
+              name=f'bench-{name.replace("/", "-")}{"-icount" if icount else ""}') as q:
         q.start()
         q.wait_for(BENCH_DONE, timeout, fail_on=r'PANIC')
         lines = {}
@@ -151,6 +156,22 @@ def main():
             copy = int(re.search(r'us=(\d+)', lines['memcpy_64mib'])[1])
             share = int(re.search(r'us=(\d+)', lines['shm_64mib'])[1])
             rows.append(('shm / memcpy time ratio (64 MiB)', f'{share / max(copy, 1):.3f}'))
+
+    # Scheduling (two CPUs): a context switch on one CPU (two tasks yielding
+    # to each other), and an IPC round trip across CPUs next to one on a CPU.
+    keys = ('context_switch', 'ipc_roundtrip_same_cpu', 'ipc_roundtrip_cross_cpu')
+    for icount, unit, how in ((False, 'cycles', 'TSC, TCG'), (True, 'instructions', '-icount shift=0')):
+        try:
+            lines = guest_bench('schedtest/switch', args.timeout * 2, smp=2, icount=icount)
+        except QemuError as e:
+            lines = {}
+            missing.append(f'schedtest/switch ({how}): {first_line(e)}')
+        for key in keys:
+            m = re.match(r'tsc min=(\d+) median=(\d+)', lines.get(key, ''))
+            rows.append((f'{key.replace("_", " ")}, {unit} ({how})',
+                         f'min {m[1]}  median {m[2]}' if m else 'NOT OBTAINED'))
+            if not m:
+                missing.append(f'schedtest/switch ({how}): no "bench: {key}" line')
 
     try:
         rows.append(('host CPU used by QEMU, idle system, 10 s', f'{idle_cpu():.1f} % of a core'))

@@ -75,13 +75,28 @@ void sched_enqueue(struct thread *t) {
     struct cpu *c = &cpus[target];
     t->state = THREAD_RUNNABLE;
     t->cpu = target;
+    bool first_of_its_priority = !(c->runq_bitmap & (1u << t->priority));
     list_push_back(&c->runq[t->priority], &t->run_node);
     c->runq_bitmap |= 1u << t->priority;
+    bool remote = target != this_cpu()->id;
     if (t->priority < c->current->priority) {
         c->need_resched = true;
-        if (target != this_cpu()->id)
+        if (remote)
             arch_send_ipi(target, VEC_RESCHED);   /* it may be halted, or running something less urgent */
+    } else if (remote && first_of_its_priority && t->priority == c->current->priority) {
+        /* Its current thread now shares its priority: that CPU must time
+         * the slice, which its timer does not know about yet. */
+        arch_send_ipi(target, VEC_RESCHED);
     }
+}
+
+/* A thread running on another CPU must be looked at again there (its
+ * affinity or priority changed): that CPU reschedules at once. */
+void sched_poke_running(struct thread *t) {
+    if (t->state != THREAD_RUNNING || t->cpu == this_cpu()->id)
+        return;
+    cpus[t->cpu].need_resched = true;
+    arch_send_ipi(t->cpu, VEC_RESCHED);
 }
 
 static void runq_remove(struct thread *t) {
@@ -239,7 +254,12 @@ int sched_block_and_switch(struct thread *next, uint64_t deadline) {
     timeout_remove(next);
     next->block = BLOCK_NONE;
     next->wake_result = 0;
-    switch_to(next);
+    if (allowed(next, this_cpu()->id)) {
+        switch_to(next);
+    } else {
+        sched_enqueue(next);   /* pinned elsewhere: it runs there */
+        schedule();
+    }
     return t->wake_result;
 }
 

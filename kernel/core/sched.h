@@ -14,10 +14,11 @@ void sched_enqueue(struct thread *t);
 int sched_block(uint64_t deadline);
 void sched_wake(struct thread *t, int result);
 /* Block the current thread and run `next` (which must be blocked, not queued)
- * right away: the IPC fast path. */
+ * right away (or, if its affinity forbids this CPU, queue it): the IPC fast path. */
 int sched_block_and_switch(struct thread *next, uint64_t deadline);
 void sched_remove(struct thread *t);   /* from run queue and timeout list */
 void sched_set_priority(struct thread *t, int priority);
+void sched_poke_running(struct thread *t);   /* on another CPU: reschedule it there */
 void sched_yield(void);
 void sched_tick(void);
 void sched_preempt_point(void);

@@ -213,6 +213,8 @@ static long do_sched(struct task *task, handle_t th, int64_t prio, int64_t quant
     }
     if (thr == current_thread())
         this_cpu()->need_resched = true;   /* it may no longer be the one to run */
+    else
+        sched_poke_running(thr);           /* the same, on the CPU it runs on */
     return 0;
 }
 

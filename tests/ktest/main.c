@@ -372,22 +372,6 @@ static void test_syscall_fuzz(void) {
 
 /* ---- benchmark ---- */
 
-static inline uint64_t rdtsc(void) {
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
-
-static void sort(uint64_t *v, int n) {   /* shell sort: no libc here */
-    for (int gap = n / 2; gap > 0; gap /= 2)
-        for (int i = gap; i < n; i++)
-            for (int j = i; j >= gap && v[j - gap] > v[j]; j -= gap) {
-                uint64_t t = v[j];
-                v[j] = v[j - gap];
-                v[j - gap] = t;
-            }
-}
-
 static int bench_ipc(void) {
     enum { ITERS = 20000 };
     static uint64_t samples[ITERS];
@@ -409,17 +393,15 @@ static int bench_ipc(void) {
         memset(&m, 0, IPC_HEADER_SIZE);
         m.label = KTEST_ECHO_PING_LABEL;
         m.len = 8;
-        uint64_t t0 = rdtsc();
+        uint64_t t0 = guest_rdtsc();
         long err = ipc_call(ep, &m);
-        samples[i] = rdtsc() - t0;
+        samples[i] = guest_rdtsc() - t0;
         if (err < 0) {
             log_printf("bench: ipc call failed: %s\n", err_str(err));
             return 1;
         }
     }
-    sort(samples, ITERS);
-    log_printf("bench: ipc_roundtrip tsc min=%lu median=%lu iters=%d\n", samples[0],
-               samples[ITERS / 2], ITERS);
+    guest_bench_report("ipc_roundtrip", samples, ITERS, 1);
     log_printf("bench: done\n");
     stop(task);
     return 0;

@@ -54,11 +54,13 @@ def kernel_symbols():
     return symbols
 
 
-def run_guest_suite(program, firmware='bios', timeout=180, cmdline=None, prefix=None, smp=1):
+def run_guest_suite(program, firmware='bios', timeout=180, cmdline=None, prefix=None, smp=1,
+                    parallel=False):
     """Boot with test=PROGRAM and check an in-guest suite that prints
     'PROGRAM: PASS name' / 'PROGRAM: FAIL name: why' lines and a closing
     'PROGRAM: done N passed, M failed', then powers off with success. Every
-    in-guest test is reported as a result of its own. smp: number of CPUs.
+    in-guest test is reported as a result of its own. smp: number of CPUs;
+    parallel: multi-threaded TCG (the CPUs really run at once).
     Returns the serial log."""
     import time
     from qemu import Qemu, report
@@ -66,7 +68,7 @@ def run_guest_suite(program, firmware='bios', timeout=180, cmdline=None, prefix=
     result_re = rf'^{tag}: (?P<verdict>PASS|FAIL) (?P<name>[^:\s]+)(?:: (?P<reason>.*?))?\s*$'
     done_re = rf'^{tag}: done (?P<passed>\d+) passed, (?P<failed>\d+) failed\s*$'
     deadline = time.monotonic() + timeout
-    with Qemu(firmware=firmware, cmdline=cmdline or f'test={program}', smp=smp) as q:
+    with Qemu(firmware=firmware, cmdline=cmdline or f'test={program}', smp=smp, parallel=parallel) as q:
         q.start()
         try:
             q.wait_for(READY, timeout, fail_on=PANIC)

@@ -277,7 +277,7 @@ class Qemu:
 
     def __init__(self, firmware='bios', cmdline=None, smp=1, memory='512M',
                  extra_args=(), icount=False, iso=DEFAULT_ISO, name=None,
-                 serial_log=None, verbose=None, qmp_timeout=10.0):
+                 serial_log=None, verbose=None, qmp_timeout=10.0, parallel=False):
         if firmware not in ('bios', 'uefi'):
             raise ValueError(f"firmware must be 'bios' or 'uefi', not {firmware!r}")
         self.firmware = firmware
@@ -286,6 +286,9 @@ class Qemu:
         self.memory = memory
         self.extra_args = list(extra_args)
         self.icount = icount
+        # parallel: one host thread per vCPU (multi-threaded TCG), so that
+        # the CPUs really run at the same time and races can show.
+        self.parallel = parallel
         self.iso = Path(iso) if iso is not None else None
         self.qmp_timeout = qmp_timeout
 
@@ -340,7 +343,8 @@ class Qemu:
     def _build_args(self):
         args = [QEMU_BINARY,
                 '-machine', 'q35', '-cpu', 'max', '-m', str(self.memory),
-                '-smp', str(self.smp), '-accel', 'tcg', '-no-reboot',
+                '-smp', str(self.smp),
+                '-accel', 'tcg,thread=multi' if self.parallel else 'tcg', '-no-reboot',
                 '-display', 'none', '-monitor', 'none',
                 '-chardev', f'file,id=serial0,path={_escape_opt(self.serial_path)}',
                 '-serial', 'chardev:serial0',

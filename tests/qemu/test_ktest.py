@@ -38,13 +38,18 @@ def test_fault_report():
         q.wait_for(KTEST_DONE, max(deadline - time.monotonic(), 1), fail_on=PANIC)
 
 
-# Not in the suite yet: with two CPUs, about one run in three loses the first
-# RTC interrupt of irq_notification (a lost interrupt or wake-up across CPUs,
-# the same open SMP problem as schedtest's; see test_sched.py). By hand:
-#   python3 -c 'import sys; sys.path[:0]=["tests/qemu"]; import test_ktest as t; t.ktest_smp(2)'
-def ktest_smp(n):
-    """The kernel suite with n CPUs: IPC, faults and the fuzzer across CPUs."""
-    run_guest_suite('ktest', timeout=300, prefix=f'smp{n}:', smp=n)
+def _ktest_smp(n):
+    """The kernel suite with n CPUs running at once (multi-threaded TCG):
+    IPC, faults, kills and the fuzzer across CPUs."""
+    run_guest_suite('ktest', timeout=300, prefix=f'smp{n}:', smp=n, parallel=True)
+
+
+def test_ktest_smp2():
+    _ktest_smp(2)
+
+
+def test_ktest_smp4():
+    _ktest_smp(4)
 
 
 def test_boot_smp4():

@@ -8,16 +8,18 @@ from common import run_guest_suite
 
 def _schedtest(smp):
     prefix = f'smp{smp}:' if smp > 1 else None
-    run_guest_suite('schedtest', timeout=240, prefix=prefix, smp=smp)
+    # More than one CPU: multi-threaded TCG, so the CPUs really run at the
+    # same time and cross-CPU wake-ups, kills and IPIs race as on hardware.
+    run_guest_suite('schedtest', timeout=240, prefix=prefix, smp=smp, parallel=smp > 1)
 
 
 def test_schedtest():
     _schedtest(1)
 
 
-# Not yet in the suite: with 2 and 4 CPUs, four of the scheduling tests still
-# fail (a hog's quantum events and a dying scheduler on another CPU, latency
-# and parallelism figures under TCG on a 2-core host). Run them by hand with
-#   python3 -c 'import sys; sys.path[:0]=["tests/qemu"]; import test_sched as t; t.schedtest_smp(2)'
-def schedtest_smp(n):
-    _schedtest(n)
+def test_schedtest_smp2():
+    _schedtest(2)
+
+
+def test_schedtest_smp4():
+    _schedtest(4)

@@ -99,28 +99,11 @@ static void open_gate(struct child *c) {
     c->token = 0;
 }
 
-/* Waits for the child to end; its exit status, or -9999 on a timeout. */
-static int wait_child(struct child *c, uint64_t timeout_ns) {
-    long ep = sys_endpoint_create();
-    if (ep < 0 || c->task == HANDLE_NONE || sys_task_watch(c->task, (handle_t)ep, 1) < 0) {
-        if (ep >= 0)
-            sys_handle_close((handle_t)ep);
-        return -9999;
-    }
-    struct ipc_msg m;
-    long err = sys_ipc(HANDLE_NONE, (handle_t)ep, &m, IPC_RECV, timeout_ns);
-    sys_handle_close((handle_t)ep);
-    struct task_info ti;
-    if (err < 0 || sys_task_info(c->task, &ti) < 0 || ti.state != TASK_STATE_DEAD)
-        return -9999;
-    return ti.exit_status;
-}
-
 static void end_child(struct child *c) {
     if (c->task == HANDLE_NONE)
         return;
     sys_task_kill(c->task);
-    wait_child(c, CHILD_TIMEOUT);
+    guest_wait_task(c->task, CHILD_TIMEOUT);
     sys_handle_close(c->task);
     c->task = HANDLE_NONE;
 }
@@ -209,6 +192,73 @@ static int child_scheduler(void) {
     return m.label == SCHED_QUANTUM_LABEL && m.badge == 7 ? 0 : 5;
 }
 
+/* The far end of test_wakeup_races and of the cross-CPU benchmark: answers
+ * calls on the endpoint it was given; a call may bring a handle to notify
+ * back, and each notification is then answered with one. */
+static int child_echo(void) {
+    handle_t ep = startup.given, back = HANDLE_NONE;
+    struct ipc_msg m;
+    if (ipc_recv(ep, &m) < 0)
+        return 2;
+    for (;;) {
+        if (m.nhandles == 1)
+            back = m.handles[0];
+        if (m.flags & IPC_MSG_NOTIFY) {
+            if (sys_notify(back, 1) < 0)
+                return 3;
+            if (ipc_recv(ep, &m) < 0)
+                return 4;
+        } else {
+            uint64_t token = m.reply_token;
+            memset(&m, 0, IPC_HEADER_SIZE);
+            m.reply_token = token;
+            if (ipc_reply_recv(ep, &m) < 0)
+                return 5;
+        }
+    }
+}
+
+#define BENCH_ITERS 20000
+
+/* Benchmark: yields `count` times to a partner on the same CPU that does the
+ * same; each yield is then two context switches (there and back). With
+ * count 0 it yields forever and reports nothing. */
+static int child_yielder(int count) {
+    static uint64_t samples[BENCH_ITERS];
+    pass_gate();
+    if (count > BENCH_ITERS)
+        count = BENCH_ITERS;
+    for (int i = 0; i < 100; i++)   /* warm up */
+        sys_yield();
+    for (int i = 0; count == 0 || i < count; i++) {
+        uint64_t t0 = guest_rdtsc();
+        sys_yield();
+        if (count)
+            samples[i] = guest_rdtsc() - t0;
+    }
+    guest_bench_report("context_switch", samples, count, 2);
+    return 0;
+}
+
+/* Benchmark: `count` calls to the echo child on the endpoint it was given. */
+static int child_pinger(int count, const char *name) {
+    static uint64_t samples[BENCH_ITERS];
+    if (count > BENCH_ITERS)
+        count = BENCH_ITERS;
+    struct ipc_msg m;
+    for (int i = 0; i < 100 + count; i++) {
+        memset(&m, 0, IPC_HEADER_SIZE);
+        m.label = 1;
+        uint64_t t0 = guest_rdtsc();
+        if (ipc_call(startup.given, &m) < 0)
+            return 1;
+        if (i >= 100)
+            samples[i - 100] = guest_rdtsc() - t0;
+    }
+    guest_bench_report(name, samples, count, 1);
+    return 0;
+}
+
 /* ---- tests ---- */
 
 static void test_bad_input(void) {
@@ -239,7 +289,7 @@ static void test_bad_input(void) {
     if (num_cpus < 32)
         EXPECT(sys_sched(c.task, HOG_PRIO, 10, 10, 1u << num_cpus) == -E_INVAL);
     /* A scheduler endpoint needs RIGHT_SEND; a task cannot schedule itself. */
-    long recvonly = sys_handle_dup((handle_t)ep, RIGHT_RECV, 0);
+    long recvonly = sys_handle_dup((handle_t)ep, RIGHT_RECV | RIGHT_TRANSFER, 0);
     EXPECT(sys_task_set_scheduler(c.task, (handle_t)recvonly) == -E_PERM);
     /* The refused calls changed nothing. */
     struct sched_info before, after;
@@ -321,14 +371,14 @@ static void test_priority_preemption(void) {
     uint64_t low_start = cpu_time(low.task);
     open_gate(&low);   /* the low one first: it must still wait */
     open_gate(&high);
-    EXPECT(wait_child(&high, CHILD_TIMEOUT) == 0);
+    EXPECT(guest_wait_task(high.task, CHILD_TIMEOUT) == 0);
     uint64_t low_ran = cpu_time(low.task) - low_start;
     struct task_info ti;
     EXPECT(sys_task_info(low.task, &ti) == 0 && ti.state != TASK_STATE_DEAD);
     if (low_ran > 15 * MS)
         log_printf("schedtest: the low hog ran %lu ms before the high one finished\n", low_ran / MS);
     EXPECT(low_ran <= 15 * MS);
-    EXPECT(wait_child(&low, CHILD_TIMEOUT) == 0);
+    EXPECT(guest_wait_task(low.task, CHILD_TIMEOUT) == 0);
     end_child(&low);
     end_child(&high);
 }
@@ -498,8 +548,8 @@ static void test_dead_scheduler_falls_back(void) {
     }
     EXPECT(ready);
     open_gate(&hog);
-    EXPECT(wait_child(&scheduler, CHILD_TIMEOUT) == 0);   /* it had the event, then died */
-    EXPECT(wait_child(&hog, CHILD_TIMEOUT) == 0);         /* and the hog still finished */
+    EXPECT(guest_wait_task(scheduler.task, CHILD_TIMEOUT) == 0);   /* it had the event, then died */
+    EXPECT(guest_wait_task(hog.task, CHILD_TIMEOUT) == 0);         /* and the hog still finished */
     end_child(&scheduler);
     end_child(&hog);
 }
@@ -541,9 +591,9 @@ static void test_policy_demotes_hog_keeps_latency(void) {
         open_gate(&hogs[0]);
         open_gate(&hogs[1]);
         open_gate(&sleeper);
-        int worst_us = wait_child(&sleeper, CHILD_TIMEOUT);
+        int worst_us = guest_wait_task(sleeper.task, CHILD_TIMEOUT);
         log_printf("schedtest: worst wake-up lateness next to two hogs: %d us\n", worst_us);
-        EXPECT(worst_us >= 0 && worst_us < 2 * SCHED_SLICE_MS * 1000);
+        EXPECT(worst_us != GUEST_TIMED_OUT && worst_us >= 0 && worst_us < 2 * SCHED_SLICE_MS * 1000);
         for (int i = 0; i < 2; i++) {
             struct sched_info si;
             uint32_t class = 99;
@@ -642,6 +692,131 @@ static void test_timer_interval(void) {
     sys_handle_close((handle_t)ep);
 }
 
+/*
+ * The classic lost wake-ups (Codezero's list): a wake-up that arrives while
+ * its target is on its way to sleep, on the same CPU or another one. A lost
+ * one shows as a timeout. The partner is pinned to the last CPU, so with
+ * more than one CPU every round crosses CPUs both ways.
+ */
+#define RACE_ROUNDS 2000
+static void test_wakeup_races(void) {
+    long ep = sys_endpoint_create();
+    long back = sys_endpoint_create();
+    long recv = ep < 0 ? ep : sys_handle_dup((handle_t)ep, RIGHT_RECV | RIGHT_TRANSFER, 0);
+    long notify = back < 0 ? back : sys_handle_dup((handle_t)back, RIGHT_NOTIFY | RIGHT_TRANSFER, 0);
+    EXPECT(ep >= 0 && back >= 0 && recv >= 0 && notify >= 0);
+    if (current_failed)
+        return;
+    struct child c;
+    EXPECT(start_child(&c, "echo", (handle_t)recv));
+    EXPECT(set_sched(&c, HOG_PRIO - 6, 20, 20, 1u << (num_cpus - 1)));
+    struct ipc_msg m;
+    if (current_failed) {
+        end_child(&c);
+        return;
+    }
+    int lost = 0;
+    /* Calls: the partner is woken by the call, we by the reply. The first
+     * one carries the handle the partner notifies us with. */
+    for (int i = 0; i < RACE_ROUNDS && !current_failed; i++) {
+        memset(&m, 0, sizeof(m));
+        m.label = 1;
+        if (i == 0) {
+            m.nhandles = 1;
+            m.handles[0] = (handle_t)notify;
+        }
+        long r = sys_ipc((handle_t)ep, HANDLE_NONE, &m, IPC_CALL, 2000 * MS);
+        if (r != 0) {
+            log_printf("schedtest: call %d: %s\n", i, err_str((int)r));
+            lost++;
+            break;
+        }
+    }
+    /* Notifications both ways: each side posts while the other may be
+     * between deciding to sleep and sleeping. */
+    for (int i = 0; i < RACE_ROUNDS && !lost; i++) {
+        EXPECT(sys_notify((handle_t)ep, 1) == 0);
+        long r = sys_ipc(HANDLE_NONE, (handle_t)back, &m, IPC_RECV, 2000 * MS);
+        if (r != 0 || !(m.flags & IPC_MSG_NOTIFY)) {
+            log_printf("schedtest: notification %d: %s\n", i, r ? err_str((int)r) : "not a notification");
+            lost++;
+        }
+    }
+    /* Self-wake-up: a timer that fires before we get to sleep. */
+    long timer = sys_timer_create((handle_t)back, 2);
+    EXPECT(timer >= 0);
+    for (int i = 0; i < 200 && timer >= 0 && !lost; i++) {
+        EXPECT(sys_timer_set((handle_t)timer, 1000, 0) == 0);
+        long r = sys_ipc(HANDLE_NONE, (handle_t)back, &m, IPC_RECV, 2000 * MS);
+        if (r != 0) {
+            log_printf("schedtest: timer %d: %s\n", i, err_str((int)r));
+            lost++;
+        }
+    }
+    EXPECT(lost == 0);
+    if (timer >= 0)
+        sys_handle_close((handle_t)timer);
+    end_child(&c);
+    sys_handle_close((handle_t)ep);
+    sys_handle_close((handle_t)back);
+}
+
+/* A task killed while it runs on another CPU: that CPU must go on taking
+ * interrupts (timer, wake-ups) and running what it is given. */
+static void test_kill_running_on_every_cpu(void) {
+    EXPECT(above_hogs());
+    for (uint32_t cpu = 0; cpu < num_cpus && cpu < 32 && !current_failed; cpu++) {
+        for (int round = 0; round < 3 && !current_failed; round++) {
+            struct child c;
+            EXPECT(start_child(&c, "hog 0", HANDLE_NONE));
+            EXPECT(set_sched(&c, HOG_PRIO, 20, 20, 1u << cpu));
+            open_gate(&c);
+            uint64_t before = cpu_time(c.task);
+            sleep_ns(40 * MS);
+            uint64_t ran = cpu_time(c.task) - before;
+            if (ran < 10 * MS)
+                log_printf("schedtest: a hog pinned to CPU %u ran %lu ms of 40 (round %d)\n", cpu, ran / MS, round);
+            EXPECT(ran >= 10 * MS);
+            end_child(&c);
+        }
+    }
+}
+
+/* bench=schedtest/switch: context switch on one CPU; with two CPUs or more,
+ * an IPC round trip across CPUs (each way a remote wake-up: IPI, halt exit,
+ * switch) next to the same round trip on one CPU. */
+static int bench_switch(void) {
+    struct child a, b;
+    bool ok = start_child(&a, "yielder 20000", HANDLE_NONE) && start_child(&b, "yielder 0", HANDLE_NONE) &&
+              set_sched(&a, HOG_PRIO - 4, 100, 100, 1) && set_sched(&b, HOG_PRIO - 4, 100, 100, 1);
+    if (ok) {
+        open_gate(&b);
+        open_gate(&a);
+        ok = guest_wait_task(a.task, CHILD_TIMEOUT) == 0;
+    }
+    end_child(&a);
+    end_child(&b);
+    for (uint32_t far = num_cpus > 1 ? 1 : 0;; far = 0) {
+        long ep = sys_endpoint_create();
+        long recv = ep < 0 ? ep : sys_handle_dup((handle_t)ep, RIGHT_RECV | RIGHT_TRANSFER, 0);
+        long send = ep < 0 ? ep : sys_handle_dup((handle_t)ep, RIGHT_SEND | RIGHT_TRANSFER, 0);
+        struct child echo, pinger;
+        const char *what = far ? "pinger 20000 ipc_roundtrip_cross_cpu" : "pinger 20000 ipc_roundtrip_same_cpu";
+        ok = ok && recv >= 0 && send >= 0 && start_child(&echo, "echo", (handle_t)recv) &&
+             set_sched(&echo, HOG_PRIO - 4, 100, 100, 1u << far) &&
+             start_child(&pinger, what, (handle_t)send) && set_sched(&pinger, HOG_PRIO - 4, 100, 100, 1) &&
+             guest_wait_task(pinger.task, CHILD_TIMEOUT) == 0;
+        end_child(&pinger);
+        end_child(&echo);
+        if (ep >= 0)
+            sys_handle_close((handle_t)ep);
+        if (!far)
+            break;
+    }
+    log_printf("bench: %s\n", ok ? "done" : "failed");
+    return ok ? 0 : 1;
+}
+
 static long number(const char *s) {
     long n = 0;
     while (s && *s >= '0' && *s <= '9')
@@ -656,6 +831,12 @@ int main(int argc, char **argv) {
         return child_sleeper((int)number(argv[2]), (uint64_t)number(argv[3]), (uint64_t)number(argv[4]));
     if (argc > 1 && !strcmp(argv[1], "scheduler"))
         return child_scheduler();
+    if (argc > 1 && !strcmp(argv[1], "echo"))
+        return child_echo();
+    if (argc > 2 && !strcmp(argv[1], "yielder"))
+        return child_yielder((int)number(argv[2]));
+    if (argc > 3 && !strcmp(argv[1], "pinger"))
+        return child_pinger((int)number(argv[2]), argv[3]);
 
     struct cpu_info ci;
     if (sys_cpu_info(&ci) == 0 && ci.num_cpus > 0)
@@ -669,6 +850,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     gate = (handle_t)g;
+    if (argc > 2 && !strcmp(argv[1], "bench") && !strcmp(argv[2], "switch"))
+        return bench_switch();
     struct sched_info me;
     sys_sched_info(HANDLE_SELF, &me);
     log_printf("schedtest: %u CPU(s); this task runs at priority %d, quantum %d ms%s\n", num_cpus, me.priority,
@@ -688,5 +871,7 @@ int main(int argc, char **argv) {
     run("dead_scheduler_falls_back", test_dead_scheduler_falls_back);
     run("policy_demotes_hog_keeps_latency", test_policy_demotes_hog_keeps_latency);
     run("request_priority", test_request_priority);
+    run("wakeup_races", test_wakeup_races);
+    run("kill_running_on_every_cpu", test_kill_running_on_every_cpu);
     return guest_done();
 }

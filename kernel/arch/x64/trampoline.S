@@ -17,6 +17,7 @@ ap_trampoline:
     mov %ax, %ds
     lgdtl REL(tramp_gdt_ptr)
     mov %cr0, %eax
+    and $0x9fffffff, %eax           /* caches on: INIT leaves CD and NW set */
     or $1, %eax
     mov %eax, %cr0
     ljmpl $0x08, $REL(tramp_pm32)

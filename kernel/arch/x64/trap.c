@@ -98,7 +98,10 @@ void trap_handler(struct trapframe *f) {
     bool nested = kernel_lock_held_here();   /* a fault inside the kernel, e.g. in a user copy */
     if (!nested)
         kernel_lock();
-    if (from_user)
+    /* A fault by a task that was killed meanwhile ends it here. Interrupts
+     * are acknowledged first (below): an unacknowledged one would block every
+     * later interrupt of its priority class on this CPU. */
+    if (from_user && f->vector < 32)
         task_check_kill();
     if (f->vector < 32) {
         uint64_t cr2 = f->vector == 14 ? read_cr2() : 0;
@@ -127,9 +130,9 @@ void trap_handler(struct trapframe *f) {
         irq_raise(f->vector - VEC_IRQ_BASE);
         lapic_eoi();
     } else if (f->vector == VEC_RESCHED) {
+        /* The sender set need_resched or kill_pending if that is what it
+         * wants; the way out below acts on them and re-programs the timer. */
         lapic_eoi();
-        if (this_cpu()->current != this_cpu()->idle)
-            this_cpu()->need_resched = true;
     } else if (f->vector != VEC_SPURIOUS) {
         lapic_eoi();
     }
