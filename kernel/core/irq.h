@@ -13,6 +13,9 @@ struct irq {
 };
 
 void irq_raise(unsigned gsi);   /* from the interrupt handler */
+void irq_raise_msi(unsigned index);
+/* The device must write *data to *addr (MSI IRQs only; -E_INVAL otherwise). */
+int irq_msi_message(const struct irq *irq, uint64_t *addr, uint32_t *data);
 void irq_destroy(struct irq *irq);
 
 #endif

@@ -26,5 +26,9 @@ __attribute__((noreturn)) void panic(const char *fmt, ...) __attribute__((format
 
 /* Boot options (multiboot2 command line + fw_cfg opt/tessera/cmdline). */
 extern char kernel_cmdline[1024];
+/* The boot loader's framebuffer (phys 0: none), and whether a physical
+ * range holds any RAM or boot data (device memory handles must not). */
+extern struct fb_info boot_fb;
+bool phys_is_ram(uint64_t base, uint64_t len);
 
 #endif

@@ -34,6 +34,8 @@ static uint64_t mbi_start, mbi_end, rsdp_phys;
 extern char __kernel_end[];
 void init_task_load(uint64_t archive_phys, uint64_t archive_size);
 
+struct fb_info boot_fb;
+
 static void append_cmdline(const char *s) {
     size_t len = strlen(kernel_cmdline), add = strlen(s);
     if (!add)
@@ -86,6 +88,25 @@ static void parse_multiboot(uint64_t mbi) {
             }
             break;
         }
+        case 8: {   /* framebuffer: direct RGB only (type 1) */
+            uint8_t *f = (uint8_t *)(p + 8);
+            uint32_t pitch = *(uint32_t *)(f + 8), width = *(uint32_t *)(f + 12), height = *(uint32_t *)(f + 16);
+            uint8_t bpp = f[20], type = f[21];
+            if (type == 1 && tag->size >= 8 + 24 + 6 && (bpp == 32 || bpp == 24 || bpp == 16)) {
+                boot_fb.phys = *(uint64_t *)f;
+                boot_fb.pitch = pitch;
+                boot_fb.width = width;
+                boot_fb.height = height;
+                boot_fb.bpp = bpp;
+                boot_fb.red_pos = f[24];
+                boot_fb.red_size = f[25];
+                boot_fb.green_pos = f[26];
+                boot_fb.green_size = f[27];
+                boot_fb.blue_pos = f[28];
+                boot_fb.blue_size = f[29];
+            }
+            break;
+        }
         case 14:    /* ACPI 1.0 RSDP copy */
             if (!rsdp_phys)
                 rsdp_phys = p + 8;
@@ -107,6 +128,15 @@ static bool range_is_taken(uint64_t base, uint64_t len) {
     return base < 0x100000 || overlaps(base, len, 0x100000, kernel_phys_end - 0x100000) ||
            overlaps(base, len, mbi_start, mbi_end - mbi_start) ||
            overlaps(base, len, module_start, module_end - module_start);
+}
+
+bool phys_is_ram(uint64_t base, uint64_t len) {
+    if (range_is_taken(base, len))
+        return true;
+    for (unsigned i = 0; i < mmap_count; i++)
+        if (mmap[i].type != 2 && overlaps(base, len, mmap[i].base, mmap[i].len))
+            return true;   /* usable, ACPI, NVS or bad memory: anything but "reserved" */
+    return false;
 }
 
 static void memory_init(void) {

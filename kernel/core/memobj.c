@@ -75,6 +75,13 @@ struct memobj *memobj_create_fixed(uint64_t paddr, uint64_t size) {
     return m;
 }
 
+struct memobj *memobj_create_device(uint64_t paddr, uint64_t size, uint32_t flags) {
+    struct memobj *m = memobj_create_fixed(paddr, size);
+    if (m)
+        m->flags |= MEMOBJ_F_DEVICE | ((flags & MEM_DEVICE_WC) ? MEMOBJ_F_WC : 0);
+    return m;
+}
+
 uint64_t memobj_page(struct memobj *m, uint64_t index) {
     if (m->flags & MEMOBJ_F_CONTIG)
         return m->base + index * 4096;

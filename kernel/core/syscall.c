@@ -255,12 +255,18 @@ static long dispatch(struct task *task, uint64_t n, uint64_t a1, uint64_t a2, ui
         return handle_dup(&task->handles, (handle_t)a1, (uint32_t)a2, a3);
     case SYS_HANDLE_INFO: {
         LOOKUP(h, (handle_t)a1, 0, 0);
-        struct handle_info info = {h_e->obj->type, h_e->rights, h_e->badge, 0, 0};
+        struct handle_info info;
+        memset(&info, 0, sizeof(info));
+        info.type = h_e->obj->type;
+        info.rights = h_e->rights;
+        info.badge = h_e->badge;
         if (h_e->obj->type == KOBJ_MEMORY) {
             struct memobj *m = (struct memobj *)h_e->obj;
             info.size = m->size;
             if ((m->flags & MEMOBJ_F_CONTIG) && !(m->flags & MEMOBJ_F_FIXED))
                 info.phys = m->base;   /* drivers program devices with it */
+        } else if (h_e->obj->type == KOBJ_IRQ) {
+            irq_msi_message((struct irq *)h_e->obj, &info.msi_addr, &info.msi_data);
         }
         return copy_to_user(a2, &info, sizeof(info));
     }
@@ -330,7 +336,7 @@ static long dispatch(struct task *task, uint64_t n, uint64_t a1, uint64_t a2, ui
     }
     case SYS_IRQ_CREATE: {
         LOOKUP(sys, (handle_t)a1, KOBJ_SYSTEM, RIGHT_CONTROL);
-        struct irq *irq = irq_create((unsigned)MIN(a2, 0xffffu), &err);
+        struct irq *irq = irq_create(a2 == IRQ_MSI ? IRQ_MSI : (unsigned)MIN(a2, 0xffffu), &err);
         if (!irq)
             return err;
         return handle_install(&task->handles, &irq->obj, RIGHT_CONTROL | RIGHT_TRANSFER, 0);
@@ -416,6 +422,23 @@ static long dispatch(struct task *task, uint64_t n, uint64_t a1, uint64_t a2, ui
         struct timer_info info;
         timer_get((struct ktimer *)t_e->obj, &info);
         return copy_to_user(a2, &info, sizeof(info));
+    }
+    case SYS_MEM_DEVICE: {
+        LOOKUP(sys, (handle_t)a1, KOBJ_SYSTEM, RIGHT_CONTROL);
+        uint64_t paddr = a2, size = a3;
+        if (!size || size > MEMOBJ_MAX_SIZE || paddr + size < paddr || (paddr + size) >> 52 || (a4 & ~MEM_DEVICE_WC))
+            return -E_INVAL;
+        if (phys_is_ram(paddr, size))
+            return -E_PERM;   /* RAM belongs to the kernel's allocator, never to a driver */
+        struct memobj *m = memobj_create_device(paddr, size, (uint32_t)a4);
+        if (!m)
+            return -E_NOMEM;
+        return handle_install(&task->handles, &m->obj, RIGHT_READ | RIGHT_WRITE | RIGHT_DUP | RIGHT_TRANSFER, 0);
+    }
+    case SYS_FB_INFO: {
+        if (!boot_fb.phys)
+            return -E_NOENT;
+        return copy_to_user(a1, &boot_fb, sizeof(boot_fb));
     }
     case SYS_CPU_INFO: {
         struct cpu_info info;

@@ -45,9 +45,10 @@ int vm_map(struct vm_space *vm, struct memobj *mem, uint64_t offset, uint64_t va
         if (va < r->end && r->start < va + size)
             return -E_BUSY;   /* already mapped: unmap first */
     }
+    uint32_t type = !(mem->flags & MEMOBJ_F_DEVICE) ? 0 : (mem->flags & MEMOBJ_F_WC) ? ARCH_MAP_WC : ARCH_MAP_UNCACHED;
     for (uint64_t i = 0; i < size; i += 4096) {
         uint64_t pa = memobj_page(mem, (offset + i) / 4096);
-        if (!pa || arch_map_page(&vm->as, va + i, pa, prot) < 0) {
+        if (!pa || arch_map_page(&vm->as, va + i, pa, prot | type) < 0) {
             unmap_pages(vm, va, va + i);
             return -E_NOMEM;
         }

@@ -48,6 +48,8 @@ enum {
     SYS_TIMER_SET,          /* (timer handle, delay_ns, interval_ns): 0 delay disarms; -> ns that were left */
     SYS_TIMER_GET,          /* (timer handle, struct timer_info *) */
     SYS_CPU_INFO,           /* (struct cpu_info *) */
+    SYS_MEM_DEVICE,         /* (system handle, paddr, size, MEM_DEVICE_* flags) -> memory handle over device memory */
+    SYS_FB_INFO,            /* (struct fb_info *): the boot loader's linear framebuffer, -E_NOENT if none */
     SYS_MAX
 };
 
@@ -115,7 +117,15 @@ struct handle_info {
     uint64_t badge;
     uint64_t size;    /* memory objects: size in bytes */
     uint64_t phys;    /* physically contiguous memory objects: the physical address, for DMA */
+    uint64_t msi_addr;   /* MSI IRQs: what the device must write where to raise it */
+    uint32_t msi_data;
+    uint32_t reserved;
 };
+
+/* SYS_IRQ_CREATE with this "line": a message-signalled interrupt (PCI MSI or
+ * MSI-X) on a vector of its own; SYS_HANDLE_INFO tells the address and data
+ * to program into the device. Edge-triggered: SYS_IRQ_ACK is not needed. */
+#define IRQ_MSI 0x10000u
 
 struct task_info {
     uint32_t id;
@@ -185,6 +195,20 @@ struct cpu_info {
 /* ---- Memory ---- */
 #define MEM_CONTIGUOUS 1u     /* SYS_MEM_CREATE: physically contiguous (DMA) */
 #define MEM_LAZY 2u           /* SYS_MEM_CREATE: pages are allocated when first mapped */
+/* SYS_MEM_DEVICE: device memory (MMIO registers, a framebuffer), never RAM.
+ * Mapped uncached unless MEM_DEVICE_WC asks for write-combining (frame
+ * buffers: fast streaming writes, no reads expected). */
+#define MEM_DEVICE_WC 1u
+
+/* The linear framebuffer the boot loader set up (multiboot2 tag 8). */
+struct fb_info {
+    uint64_t phys;       /* physical address of the first pixel */
+    uint32_t width, height;
+    uint32_t pitch;      /* bytes per line */
+    uint8_t bpp;         /* bits per pixel */
+    uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
+    uint8_t reserved;
+};
 
 struct mem_info {
     uint64_t total_bytes;

@@ -19,9 +19,6 @@
 #define LAPIC_TIMER_DIV 0x3e0
 #define LVT_MASKED (1u << 16)
 
-#define VEC_IRQ_BASE 32
-#define NUM_GSI 24
-#define VEC_TIMER 0xf0
 
 static volatile uint32_t *lapic;
 static volatile uint32_t *ioapic;
@@ -127,6 +124,11 @@ bool arch_irq_level(unsigned line) {
 void arch_irq_unmask(unsigned line) { ioapic_route(line, false); }
 
 /* Vector 32 + GSI back to the line number the driver asked for. */
+void arch_msi_message(unsigned index, uint64_t *addr, uint32_t *data) {
+    *addr = 0xfee00000ull | (uint64_t)cpus[0].apic_id << 12;   /* to the boot CPU, physical mode */
+    *data = VEC_MSI_BASE + index;                              /* fixed delivery, edge */
+}
+
 unsigned arch_gsi_to_line(unsigned gsi) {
     for (unsigned i = 0; i < 16; i++)
         if (madt.isa_gsi[i] == gsi)

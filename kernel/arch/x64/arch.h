@@ -39,6 +39,14 @@ void arch_stop_other_cpus(void);
 void arch_set_kernel_stack(uint64_t top);
 void arch_cpu_init(unsigned id);
 
+/* Interrupt vectors */
+#define VEC_IRQ_BASE 32     /* + GSI: I/O APIC lines */
+#define NUM_GSI 24
+#define VEC_MSI_BASE 64     /* + index: message-signalled interrupts */
+#define NUM_MSI 32
+#define VEC_TIMER 0xf0
+#define VEC_SPURIOUS 0xff
+
 /* SMP */
 #define VEC_RESCHED 0xfd    /* look at your run queue */
 #define VEC_SHOOTDOWN 0xfe  /* flush your TLB (does not take the kernel lock) */
@@ -59,6 +67,9 @@ void arch_as_activate(const struct arch_as *as);
 int arch_map_page(struct arch_as *as, uint64_t va, uint64_t pa, uint32_t prot);
 void arch_unmap_page(struct arch_as *as, uint64_t va);
 void *arch_map_mmio(uint64_t pa, uint64_t size);
+/* arch_map_page prot bits beyond PROT_R/W/X: the memory type of device memory */
+#define ARCH_MAP_UNCACHED 0x100u
+#define ARCH_MAP_WC 0x200u
 /* Copy to/from user memory; 0 or -E_FAULT (range checked, faults recovered). */
 int copy_from_user(void *dst, uint64_t user_src, size_t n);
 int copy_to_user(uint64_t user_dst, const void *src, size_t n);
@@ -74,6 +85,7 @@ void arch_irq_mask(unsigned line);
 void arch_irq_unmask(unsigned line);
 bool arch_irq_valid(unsigned line);
 bool arch_irq_level(unsigned line);
+void arch_msi_message(unsigned index, uint64_t *addr, uint32_t *data);   /* MSI `index` raises VEC_MSI_BASE + index */
 uint64_t arch_clock_ns(void);
 void arch_timer_oneshot(uint64_t deadline_ns);   /* UINT64_MAX: no timer interrupt */
 uint64_t arch_tsc_hz(void);

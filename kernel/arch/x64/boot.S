@@ -18,6 +18,15 @@ mb2_header:
     .long MB2_ARCH_I386
     .long mb2_header_end - mb2_header
     .long -(MB2_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header))
+    /* framebuffer tag (optional): a linear 32-bit mode for the fbdev server;
+     * 1024x768 is a preference: GRUB falls back to a mode it has */
+    .align 8
+    .short 5
+    .short 1
+    .long 20
+    .long 1024
+    .long 768
+    .long 32
     /* end tag */
     .align 8
     .short 0

@@ -155,6 +155,9 @@ void arch_cpu_init(unsigned id) {
     features_init();
     syscall_init();
     arch_fpu_init();
+    /* PAT entry 1 (PWT alone) becomes write-combining, for frame buffers;
+     * the others keep their power-on types (0 WB, 2 UC-, 3 UC). */
+    wrmsr(0x277, 0x0007040600070106ull);
 }
 
 void arch_early_init(void) {

@@ -74,6 +74,7 @@ ISR_RANGE %(from+1), \to
 .endif
 .endm
 ISR_RANGE 32, 63
+ISR_RANGE 64, 95
 ISR_RANGE 240, 255
 .noaltmacro
 
@@ -107,11 +108,11 @@ isr_table:
     .quad 0
 .endm
 .set i, 0
-.rept 64
+.rept 96
 ISR_ADDR %i
 .set i, i+1
 .endr
-.rept 176
+.rept 144
 ISR_ZERO
 .endr
 .set i, 240

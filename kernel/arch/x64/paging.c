@@ -237,6 +237,10 @@ int arch_map_page(struct arch_as *as, uint64_t va, uint64_t pa, uint32_t prot) {
         flags |= PTE_W;
     if (!(prot & PROT_X))
         flags |= nx_bit;
+    if (prot & ARCH_MAP_UNCACHED)
+        flags |= PTE_PCD | PTE_PWT;   /* PAT entry 3: UC */
+    else if (prot & ARCH_MAP_WC)
+        flags |= PTE_PWT;             /* PAT entry 1, set to WC by arch_cpu_init */
     bool was_present = *pte & PTE_P;
     *pte = pa | flags;
     if (was_present && read_cr3() == as->pml4)

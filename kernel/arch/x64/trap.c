@@ -10,10 +10,6 @@
 #include "../../core/lock.h"
 #include "../../core/percpu.h"
 
-#define VEC_IRQ_BASE 32
-#define VEC_IRQ_END 56
-#define VEC_TIMER 0xf0
-#define VEC_SPURIOUS 0xff
 
 void lapic_eoi(void);
 
@@ -126,8 +122,11 @@ void trap_handler(struct trapframe *f) {
     } else if (f->vector == VEC_TIMER) {
         lapic_eoi();
         sched_tick();
-    } else if (f->vector >= VEC_IRQ_BASE && f->vector < VEC_IRQ_END) {
+    } else if (f->vector >= VEC_IRQ_BASE && f->vector < VEC_IRQ_BASE + NUM_GSI) {
         irq_raise(f->vector - VEC_IRQ_BASE);
+        lapic_eoi();
+    } else if (f->vector >= VEC_MSI_BASE && f->vector < VEC_MSI_BASE + NUM_MSI) {
+        irq_raise_msi(f->vector - VEC_MSI_BASE);
         lapic_eoi();
     } else if (f->vector == VEC_RESCHED) {
         /* The sender set need_resched or kill_pending if that is what it

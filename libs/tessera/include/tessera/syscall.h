@@ -117,6 +117,12 @@ static inline long sys_timer_get(handle_t timer, struct timer_info *info) {
 static inline long sys_cpu_info(struct cpu_info *info) {
     return syscall6(SYS_CPU_INFO, (long)info, 0, 0, 0, 0, 0);
 }
+static inline long sys_mem_device(handle_t system, uint64_t paddr, uint64_t size, uint32_t flags) {
+    return syscall6(SYS_MEM_DEVICE, system, (long)paddr, (long)size, flags, 0, 0);
+}
+static inline long sys_fb_info(struct fb_info *info) {
+    return syscall6(SYS_FB_INFO, (long)info, 0, 0, 0, 0, 0);
+}
 
 /* IPC conveniences used by the generated IDL stubs. Each returns a negative
  * E_* code on a kernel-level failure, else 0 (for calls: the reply is in m and
