@@ -64,13 +64,13 @@ $(KERNEL): $(BUILD)/kernel/kernel.pass1 $(BUILD)/kernel/ksyms.o
 	    { echo "kernel: the symbol table moved code; check kernel.ld"; rm -f $@; exit 1; }
 
 # ---- user space ----
-USER_CFLAGS := $(COMMON_FLAGS) -isystem $(GCC_INCLUDE) -I libs/tessera/include -I $(BUILD)/gen \
+USER_CFLAGS := $(COMMON_FLAGS) -isystem $(GCC_INCLUDE) -I libs/tessera/include -I libs/driver/include -I $(BUILD)/gen \
     -fno-asynchronous-unwind-tables
 USER_LDFLAGS := -static -nostdlib -no-pie -Wl,--build-id=none -z max-page-size=4096 -T libs/tessera/user.ld
 LIBGCC = $(shell $(CC) -print-libgcc-file-name)
 
 # Interfaces: every .idl becomes one generated header under build/gen/idl/.
-IDL_FILES := $(wildcard servers/*/*.idl) $(wildcard tests/*/*.idl)
+IDL_FILES := $(wildcard servers/*/*.idl) $(wildcard libs/*/*.idl) $(wildcard tests/*/*.idl)
 IDL_HEADERS := $(patsubst %.idl,$(BUILD)/gen/idl/%.h,$(notdir $(IDL_FILES)))
 vpath %.idl $(sort $(dir $(IDL_FILES)))
 $(BUILD)/gen/idl/%.h: %.idl tools/idlgen.py
@@ -97,6 +97,10 @@ $(BUILD)/user/libtessera.a: $(USER_LIB_OBJS)
 	@rm -f $@ && ar rcs $@ $^
 $(BUILD)/user/libtessera-rt.a: $(USER_RT_OBJS)
 	@rm -f $@ && ar rcs $@ $^
+# libdriver.a: the driver SDK (libs/driver/include/driver/driver.h).
+DRIVER_LIB_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(wildcard libs/driver/*.c))
+$(BUILD)/user/libdriver.a: $(DRIVER_LIB_OBJS)
+	@rm -f $@ && ar rcs $@ $^
 
 # The POSIX glue that musl-based programs link (see libs/posix/README.md).
 POSIX_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(wildcard libs/posix/*.c))
@@ -105,13 +109,15 @@ $(BUILD)/user/libposix.a: $(POSIX_OBJS)
 
 # A program is every .c in its directory: servers/NAME, apps/NAME, tests/NAME.
 PROGRAM_DIRS := servers/init servers/bootfs servers/sched servers/vm tests/ktest tests/fstest tests/vmtest tests/schedtest servers/ps2 servers/rtc tests/inputtest
+# Device drivers and their tests (built once they have sources).
+PROGRAM_DIRS += $(foreach d,servers/dm servers/virtio_gpu servers/fbdev tests/gputest,$(if $(wildcard $(d)/*.c),$(d)))
 define program
 $(BUILD)/bootfs/$(1): $(patsubst %,$(BUILD)/user/%.o,$(wildcard $(1)/*.c)) $(BUILD)/user/libtessera.a \
-        $(BUILD)/user/libtessera-rt.a libs/tessera/user.ld
+        $(BUILD)/user/libtessera-rt.a $(BUILD)/user/libdriver.a libs/tessera/user.ld
 	@mkdir -p $$(dir $$@)
 	@echo '  LD      $$@'
-	@$(CC) $(USER_LDFLAGS) -o $$@ $$(filter %.o,$$^) -Wl,--start-group $(BUILD)/user/libtessera.a \
-	    $(BUILD)/user/libtessera-rt.a -Wl,--end-group $(LIBGCC)
+	@$(CC) $(USER_LDFLAGS) -o $$@ $$(filter %.o,$$^) -Wl,--start-group $(BUILD)/user/libdriver.a \
+	    $(BUILD)/user/libtessera.a $(BUILD)/user/libtessera-rt.a -Wl,--end-group $(LIBGCC)
 endef
 $(foreach d,$(PROGRAM_DIRS),$(eval $(call program,$(d))))
 PROGRAMS := $(patsubst %,$(BUILD)/bootfs/%,$(PROGRAM_DIRS))

@@ -1,0 +1,182 @@
+/*
+ * The driver SDK (libdriver.a): what every Tessera driver needs to talk to
+ * its device, bus_space-like. A driver is started by the device manager (dm)
+ * with a send handle to the `device` interface (libs/driver/device.idl) for
+ * its one device as its extra handle; everything here goes through that, so
+ * a driver cannot reach another device.
+ *
+ * All functions return 0 or a negative E_* code unless they say otherwise.
+ */
+#ifndef DRIVER_DRIVER_H
+#define DRIVER_DRIVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <tessera/syscall.h>
+
+/* Legacy devices dm knows without a bus to enumerate (device.info: vendor 0). */
+#define ISA_I8042 1      /* keyboard controller: ports 0x60, 0x64; IRQs 1, 12 */
+#define ISA_CMOS_RTC 2   /* ports 0x70-0x71; IRQ 8 */
+#define ISA_BOOT_FB 3    /* the boot loader's framebuffer (SYS_FB_INFO): resource 0 */
+
+struct drv_device {
+    handle_t dm;   /* the device interface (send) */
+    uint32_t vendor, device, class_code;
+    uint32_t bus, slot, func;
+};
+
+/* Connects to dm through startup.given and reads the device's identity. */
+int drv_open(struct drv_device *dev);
+/* The driver is up: offers `service` (a send handle) to clients as `name`. */
+int drv_ready(struct drv_device *dev, const char *name, handle_t service);
+
+/* ---- registers ---- */
+
+struct drv_mmio {
+    volatile uint8_t *base;
+    uint64_t size;
+    handle_t mem;
+};
+/* Maps memory BAR (or resource) `index`, uncached (wc: write-combining when
+ * the BAR is prefetchable, for frame buffers). -E_NOENT if absent, -E_INVAL
+ * if it is an I/O BAR. */
+int drv_map_bar(struct drv_device *dev, unsigned index, bool wc, struct drv_mmio *out);
+void drv_unmap(struct drv_mmio *m);
+
+static inline uint8_t mmio_read8(const struct drv_mmio *m, uint64_t off) { return *(volatile uint8_t *)(m->base + off); }
+static inline uint16_t mmio_read16(const struct drv_mmio *m, uint64_t off) { return *(volatile uint16_t *)(m->base + off); }
+static inline uint32_t mmio_read32(const struct drv_mmio *m, uint64_t off) { return *(volatile uint32_t *)(m->base + off); }
+static inline uint64_t mmio_read64(const struct drv_mmio *m, uint64_t off) { return *(volatile uint64_t *)(m->base + off); }
+static inline void mmio_write8(const struct drv_mmio *m, uint64_t off, uint8_t v) { *(volatile uint8_t *)(m->base + off) = v; }
+static inline void mmio_write16(const struct drv_mmio *m, uint64_t off, uint16_t v) { *(volatile uint16_t *)(m->base + off) = v; }
+static inline void mmio_write32(const struct drv_mmio *m, uint64_t off, uint32_t v) { *(volatile uint32_t *)(m->base + off) = v; }
+static inline void mmio_write64(const struct drv_mmio *m, uint64_t off, uint64_t v) { *(volatile uint64_t *)(m->base + off) = v; }
+
+struct drv_ports {
+    handle_t io;
+    uint16_t base, count;
+};
+/* I/O BAR (or legacy I/O range) `index`. -E_INVAL if it is a memory BAR. */
+int drv_ports(struct drv_device *dev, unsigned index, struct drv_ports *out);
+/* Port `off` from the range's base; width 1, 2 or 4. Reads return the value
+ * or a negative E_* code. */
+long drv_port_in(const struct drv_ports *p, unsigned off, unsigned width);
+int drv_port_out(const struct drv_ports *p, unsigned off, unsigned width, uint32_t value);
+
+/* ---- DMA ---- */
+
+struct drv_dma {
+    void *virt;
+    uint64_t phys;   /* what the device is told */
+    uint64_t size;
+    handle_t mem;
+};
+/* Physically contiguous, zeroed, mapped read/write. */
+int drv_dma_alloc(uint64_t size, struct drv_dma *out);
+void drv_dma_free(struct drv_dma *d);
+
+/* Compiler and CPU ordering between filling DMA memory and telling the
+ * device (x86 keeps stores in order; the compiler must too). */
+static inline void drv_barrier(void) { __asm__ volatile("mfence" ::: "memory"); }
+
+/* ---- interrupts ---- */
+
+struct drv_irq {
+    handle_t irq;
+    uint64_t msi_addr;   /* MSI only: program these into the device */
+    uint32_t msi_data;
+};
+/* A new MSI vector bound to `ep` (notified with `bits`). */
+int drv_irq_msi(struct drv_device *dev, handle_t ep, uint64_t bits, struct drv_irq *out);
+/* Legacy IRQ `index` of an ISA device, bound to `ep`. */
+int drv_irq_legacy(struct drv_device *dev, unsigned index, handle_t ep, uint64_t bits, struct drv_irq *out);
+/* After servicing a level-triggered line (no-op for MSI). */
+int drv_irq_ack(const struct drv_irq *irq);
+/* Waits up to timeout_ns (0: forever) for a notification on ep; returns its
+ * bits (0 on timeout) or a negative E_* code. Other messages arriving on ep
+ * are handed to `other` (may be NULL: refused with -E_NOSYS). */
+struct ipc_msg;
+long drv_wait(handle_t ep, uint64_t timeout_ns, void (*other)(struct ipc_msg *m, void *ctx), void *ctx);
+
+/* ---- PCI ---- */
+
+#define PCI_CFG_COMMAND 0x04
+#define PCI_CMD_IO 0x1
+#define PCI_CMD_MEMORY 0x2
+#define PCI_CMD_BUS_MASTER 0x4
+#define PCI_CMD_INTX_DISABLE 0x400
+#define PCI_CAP_MSI 0x05
+#define PCI_CAP_VENDOR 0x09
+#define PCI_CAP_MSIX 0x11
+
+int drv_pci_read(struct drv_device *dev, unsigned offset, unsigned width, uint32_t *value);
+int drv_pci_write(struct drv_device *dev, unsigned offset, unsigned width, uint32_t value);
+/* Offset of the first capability with `id` after offset `after` (0: from
+ * the start of the list), or 0 if there is none. Loops and bad pointers in
+ * the list end the walk. */
+unsigned drv_pci_find_cap(struct drv_device *dev, uint8_t id, unsigned after);
+/* Memory decoding and bus mastering on, INTx off. */
+int drv_pci_enable(struct drv_device *dev);
+/* MSI-X: points table entry `entry` at `irq` (mapping the table's BAR) and
+ * enables MSI-X. */
+int drv_pci_msix_set(struct drv_device *dev, unsigned entry, const struct drv_irq *irq);
+
+/* ---- virtio 1.x over PCI (modern), shared by all virtio drivers ---- */
+
+struct virtio_pci {
+    struct drv_device *dev;
+    struct drv_mmio bars[6];
+    volatile uint8_t *common;   /* struct virtio_pci_common_cfg */
+    volatile uint8_t *notify;
+    uint32_t notify_mult;
+    volatile uint8_t *isr;
+    volatile uint8_t *device_cfg;
+    uint64_t features;          /* negotiated */
+};
+/* Finds the capabilities, maps what they point to, resets the device and
+ * negotiates features: `wanted` & offered, plus VIRTIO_F_VERSION_1 (bit 32),
+ * which is required. */
+int virtio_pci_init(struct drv_device *dev, struct virtio_pci *vp, uint64_t wanted);
+/* DRIVER_OK: after the queues are set up. */
+int virtio_pci_ready(struct virtio_pci *vp);
+/* Device status has DEVICE_NEEDS_RESET (or the device is gone). */
+bool virtio_pci_broken(struct virtio_pci *vp);
+
+struct virtq_desc {
+    uint64_t addr;
+    uint32_t len;
+    uint16_t flags;
+    uint16_t next;
+};
+#define VIRTQ_DESC_F_NEXT 1
+#define VIRTQ_DESC_F_WRITE 2
+
+struct virtq {
+    struct virtio_pci *vp;
+    uint16_t index, size;
+    struct drv_dma mem;          /* descriptors, available and used rings */
+    volatile struct virtq_desc *desc;
+    volatile uint16_t *avail;    /* flags, idx, ring[size] */
+    volatile uint8_t *used;      /* flags, idx, ring[size] of {u32 id, u32 len} */
+    volatile uint16_t *notify_addr;
+    uint16_t free_head, num_free, last_used;
+};
+/* Sets up queue `index` with up to `size` entries (the device may offer
+ * fewer); msix_vector is the MSI-X entry for its interrupts, or 0xffff. */
+int virtq_setup(struct virtio_pci *vp, unsigned index, unsigned size, uint16_t msix_vector, struct virtq *q);
+struct virtq_buf {
+    uint64_t phys;
+    uint32_t len;
+    bool device_writes;   /* in (device -> driver) rather than out */
+};
+/* Chains n buffers (the device-readable ones first), makes them available
+ * and notifies the device. Returns the head descriptor id, or -E_AGAIN when
+ * the queue is full. */
+int virtq_submit(struct virtq *q, const struct virtq_buf *bufs, unsigned n);
+/* A finished chain: its head id (and the bytes the device wrote in *len),
+ * with its descriptors freed; -E_AGAIN if none is finished. A used entry
+ * naming a descriptor that is not in flight gives -E_IO (a broken device). */
+int virtq_get_used(struct virtq *q, uint32_t *len);
+
+#endif
