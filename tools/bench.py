@@ -71,10 +71,10 @@ def guest_bench(name, timeout, smp=1, icount=False):
         return lines
 
 
-def idle_cpu(seconds=10):
+def idle_cpu(seconds=10, smp=1):
     """Host CPU used by QEMU (user + system) while the booted system idles."""
     import os
-    with Qemu(firmware='bios', name='bench-idle') as q:
+    with Qemu(firmware='bios', name=f'bench-idle-smp{smp}', smp=smp) as q:
         q.start()
         q.wait_for(READY, 120, fail_on=r'PANIC')
         time.sleep(2)   # let start-up settle
@@ -173,10 +173,12 @@ def main():
             if not m:
                 missing.append(f'schedtest/switch ({how}): no "bench: {key}" line')
 
-    try:
-        rows.append(('host CPU used by QEMU, idle system, 10 s', f'{idle_cpu():.1f} % of a core'))
-    except QemuError as e:
-        missing.append(f'idle CPU: {first_line(e)}')
+    for smp in (1, 4):
+        try:
+            rows.append((f'host CPU used by QEMU, idle system, {smp} CPU(s), 10 s',
+                         f'{idle_cpu(smp=smp):.1f} % of a core'))
+        except QemuError as e:
+            missing.append(f'idle CPU ({smp} CPUs): {first_line(e)}')
 
     cairo = DEFAULT_ISO.parent / 'bootfs' / 'tests' / 'cairo-render'
     if cairo.is_file():
