@@ -428,8 +428,11 @@ static long dispatch(struct task *task, uint64_t n, uint64_t a1, uint64_t a2, ui
         uint64_t paddr = a2, size = a3;
         if (!size || size > MEMOBJ_MAX_SIZE || paddr + size < paddr || (paddr + size) >> 52 || (a4 & ~MEM_DEVICE_WC))
             return -E_INVAL;
-        if (phys_is_ram(paddr, size))
-            return -E_PERM;   /* RAM belongs to the kernel's allocator, never to a driver */
+        /* Whole pages are mapped: check them all. RAM belongs to the
+         * kernel's allocator, never to a driver. */
+        uint64_t first = ALIGN_DOWN(paddr, 4096), last = ALIGN_UP(paddr + size, 4096);
+        if (phys_is_ram(first, last - first))
+            return -E_PERM;
         struct memobj *m = memobj_create_device(paddr, size, (uint32_t)a4);
         if (!m)
             return -E_NOMEM;
