@@ -110,7 +110,7 @@ $(BUILD)/user/libposix.a: $(POSIX_OBJS)
 # A program is every .c in its directory: servers/NAME, apps/NAME, tests/NAME.
 PROGRAM_DIRS := servers/init servers/bootfs servers/sched servers/vm tests/ktest tests/fstest tests/vmtest tests/schedtest servers/ps2 servers/rtc tests/inputtest
 # Device drivers and their tests (built once they have sources).
-PROGRAM_DIRS += $(foreach d,servers/dm servers/virtio_gpu servers/fbdev tests/gputest,$(if $(wildcard $(d)/*.c),$(d)))
+PROGRAM_DIRS += $(foreach d,servers/dm servers/virtio_gpu servers/fbdev tests/gputest tests/dmtest,$(if $(wildcard $(d)/*.c),$(d)))
 define program
 $(BUILD)/bootfs/$(1): $(patsubst %,$(BUILD)/user/%.o,$(wildcard $(1)/*.c)) $(BUILD)/user/libtessera.a \
         $(BUILD)/user/libtessera-rt.a $(BUILD)/user/libdriver.a libs/tessera/user.ld
@@ -123,10 +123,14 @@ $(foreach d,$(PROGRAM_DIRS),$(eval $(call program,$(d))))
 PROGRAMS := $(patsubst %,$(BUILD)/bootfs/%,$(PROGRAM_DIRS))
 
 # ---- boot archive and ISO ----
-BOOTFS_FILES := $(PROGRAMS) $(BUILD)/bootfs/etc/boot.conf
+BOOTFS_FILES := $(PROGRAMS) $(BUILD)/bootfs/etc/boot.conf $(BUILD)/bootfs/etc/boot-dmtest.conf
 $(BUILD)/bootfs/etc/boot.conf: servers/init/boot.conf
 	@mkdir -p $(dir $@)
 	cp $< $@
+# The same with dm's test drivers on (init.conf=etc/boot-dmtest.conf; tests/qemu/test_dm.py).
+$(BUILD)/bootfs/etc/boot-dmtest.conf: servers/init/boot.conf
+	@mkdir -p $(dir $@)
+	sed 's|^service dm servers/dm |service dm servers/dm test_driver |' $< > $@
 include sysroot/sysroot.mk
 BOOTFS_FILES += $(CAIRO_BOOTFS_FILES)
 

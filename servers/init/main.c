@@ -67,6 +67,42 @@ static const char *basename(const char *path) {
     return s ? s + 1 : path;
 }
 
+/*
+ * Boot options meant for a program ("gpu.mode=1280x800": a dotted name with
+ * a value) reach every program we start as environment entries, '\n'-
+ * separated (vm's form) in boot_env and as an array in boot_envp.
+ */
+static char boot_env[512], boot_env_words[512];
+static const char *boot_envp[17];
+
+static void collect_boot_env(const char *cmdline) {
+    size_t len = 0;
+    int n = 0;
+    for (const char *p = cmdline; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t w = 0, eq = 0, dot = 0;
+        for (; p[w] && p[w] != ' '; w++) {
+            if (p[w] == '=' && !eq)
+                eq = w;
+            if (p[w] == '.' && !eq && !dot)
+                dot = w;
+        }
+        if (eq && dot && n < 16 && len + w + 1 < sizeof(boot_env)) {
+            memcpy(boot_env + len, p, w);
+            memcpy(boot_env_words + len, p, w);
+            boot_envp[n++] = boot_env_words + len;
+            len += w;
+            boot_env[len] = '\n';
+            boot_env_words[len++] = 0;
+        }
+        p += w;
+    }
+    if (len)
+        boot_env[len - 1] = 0;   /* the last separator ends the string */
+    boot_envp[n] = NULL;
+}
+
 static struct service *find_service(const char *name) {
     for (int i = 0; i < num_services; i++)
         if (!strcmp(services[i].name, name))
@@ -97,7 +133,7 @@ static long start_program(const char *name, const char *path, const char *args, 
             if (*p == ' ')
                 *p = '\n';
         handle_t task = HANDLE_NONE;
-        int err = vm_spawn(vm->offered, path, argbuf, "", (handle_t)boot_h, given, &task);
+        int err = vm_spawn(vm->offered, path, argbuf, boot_env, (handle_t)boot_h, given, &task);
         return err ? err : task;
     }
     size_t size;
@@ -111,7 +147,7 @@ static long start_program(const char *name, const char *path, const char *args, 
     const char *argv[16];
     split_args(argbuf, name, argv, 16);
     struct spawn_request req = {
-        .name = name, .elf = elf, .elf_size = size, .argv = argv, .envp = NULL,
+        .name = name, .elf = elf, .elf_size = size, .argv = argv, .envp = boot_envp,
         .bootstrap = (handle_t)boot_h, .given = given, .pager = HANDLE_NONE,
     };
     return spawn_program(&req);
@@ -368,6 +404,7 @@ static void start_test(const char *name, const char *args) {
 
 int main(int argc, char **argv) {
     boot = startup.bootinfo;
+    collect_boot_env(boot->cmdline);
     if (!boot || boot->magic != BOOTINFO_MAGIC) {
         log_printf("init: no boot information from the kernel\n");
         return 1;

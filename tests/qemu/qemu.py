@@ -277,9 +277,20 @@ class Qemu:
 
     def __init__(self, firmware='bios', cmdline=None, smp=1, memory='512M',
                  extra_args=(), icount=False, iso=DEFAULT_ISO, name=None,
-                 serial_log=None, verbose=None, qmp_timeout=10.0, parallel=False):
+                 serial_log=None, verbose=None, qmp_timeout=10.0, parallel=False,
+                 gpu='virtio', gpu_props=None):
+        """gpu: the displays. 'virtio': the machine's standard VGA plus a
+        virtio-gpu-pci with id GPU_ID (gpu_props: its properties, e.g.
+        {'xres': 1024, 'yres': 768}); 'std': the standard VGA alone (the boot
+        loader's framebuffer is all there is); None: no display at all."""
         if firmware not in ('bios', 'uefi'):
             raise ValueError(f"firmware must be 'bios' or 'uefi', not {firmware!r}")
+        if gpu not in ('virtio', 'std', None):
+            raise ValueError(f"gpu must be 'virtio', 'std' or None, not {gpu!r}")
+        if gpu_props and gpu != 'virtio':
+            raise ValueError('gpu_props are for the virtio-gpu')
+        self.gpu = gpu
+        self.gpu_props = dict(gpu_props or {})
         self.firmware = firmware
         self.cmdline = cmdline
         self.smp = smp
@@ -347,10 +358,14 @@ class Qemu:
                 '-accel', 'tcg,thread=multi' if self.parallel else 'tcg', '-no-reboot',
                 '-display', 'none', '-monitor', 'none',
                 '-chardev', f'file,id=serial0,path={_escape_opt(self.serial_path)}',
-                '-serial', 'chardev:serial0',
-                '-device', f'virtio-gpu-pci,id={GPU_ID}',
-                '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
-                '-qmp', f'unix:{_escape_opt(self.qmp_path)},server=on,wait=off']
+                '-serial', 'chardev:serial0']
+        if self.gpu == 'virtio':
+            props = ''.join(f',{k}={_escape_opt(v)}' for k, v in self.gpu_props.items())
+            args += ['-device', f'virtio-gpu-pci,id={GPU_ID}{props}']
+        elif self.gpu is None:
+            args += ['-vga', 'none']
+        args += ['-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
+                 '-qmp', f'unix:{_escape_opt(self.qmp_path)},server=on,wait=off']
         if self.icount:
             # TSC then follows the instruction count: "cycles" become instructions.
             args += ['-icount', 'shift=0']

@@ -30,6 +30,13 @@ struct drv_device {
 int drv_open(struct drv_device *dev);
 /* The driver is up: offers `service` (a send handle) to clients as `name`. */
 int drv_ready(struct drv_device *dev, const char *name, handle_t service);
+/* dm pings each driver's service endpoint every 2 s (driver.ping in
+ * device.idl) and restarts a driver that does not answer within 2 s. A
+ * driver's loop hands each message it receives here first: if it is a ping,
+ * it is answered (with ipc_reply) and true returned; else m is untouched.
+ * drv_wait answers pings by itself. */
+struct ipc_msg;
+bool drv_serve_ping(struct ipc_msg *m);
 
 /* ---- registers ---- */
 
@@ -94,8 +101,9 @@ int drv_irq_legacy(struct drv_device *dev, unsigned index, handle_t ep, uint64_t
 /* After servicing a level-triggered line (no-op for MSI). */
 int drv_irq_ack(const struct drv_irq *irq);
 /* Waits up to timeout_ns (0: forever) for a notification on ep; returns its
- * bits (0 on timeout) or a negative E_* code. Other messages arriving on ep
- * are handed to `other` (may be NULL: refused with -E_NOSYS). */
+ * bits (0 on timeout) or a negative E_* code. dm's pings are answered here;
+ * other messages arriving on ep are handed to `other`, which replies to them
+ * itself (may be NULL: refused with -E_NOSYS). */
 struct ipc_msg;
 long drv_wait(handle_t ep, uint64_t timeout_ns, void (*other)(struct ipc_msg *m, void *ctx), void *ctx);
 
@@ -161,6 +169,7 @@ struct virtq {
     volatile uint8_t *used;      /* flags, idx, ring[size] of {u32 id, u32 len} */
     volatile uint16_t *notify_addr;
     uint16_t free_head, num_free, last_used;
+    uint16_t *chain_len;         /* per head descriptor in flight: its chain's length (0: not a head) */
 };
 /* Sets up queue `index` with up to `size` entries (the device may offer
  * fewer); msix_vector is the MSI-X entry for its interrupts, or 0xffff. */
@@ -178,5 +187,17 @@ int virtq_submit(struct virtq *q, const struct virtq_buf *bufs, unsigned n);
  * with its descriptors freed; -E_AGAIN if none is finished. A used entry
  * naming a descriptor that is not in flight gives -E_IO (a broken device). */
 int virtq_get_used(struct virtq *q, uint32_t *len);
+
+/* The split ring itself, over plain memory (no device registers; host-
+ * testable). virtq_ring_bytes: what a ring of `size` entries (a power of two)
+ * needs: descriptors, then the available ring at *avail_off, the used ring
+ * at *used_off and the driver's own bookkeeping (either pointer may be
+ * NULL). virtq_ring_init lays it out at mem (zeroed) and frees every
+ * descriptor. virtq_ring_add is virtq_submit without the notification;
+ * virtq_ring_needs_notify: whether the device wants to be told. */
+size_t virtq_ring_bytes(unsigned size, size_t *avail_off, size_t *used_off);
+void virtq_ring_init(struct virtq *q, void *mem, uint16_t size);
+int virtq_ring_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n);
+bool virtq_ring_needs_notify(const struct virtq *q);
 
 #endif

@@ -1,0 +1,27 @@
+/*
+ * Which program drives which device: the one table of them. PCI devices
+ * match by vendor:device; legacy devices (vendor 0) by their ISA_* id.
+ * Entries marked test are used only when dm runs with "test_driver" (the
+ * boot configuration etc/boot-dmtest.conf, for tests/qemu/test_dm.py).
+ */
+#include <driver/driver.h>
+#include "dm.h"
+
+const struct driver_entry dm_drivers[] = {
+    {0x1af4, 0x1050, "servers/virtio_gpu", "", false},   /* virtio-gpu (virtio 1.x) */
+    {0, ISA_BOOT_FB, "servers/fbdev", "", false},        /* the boot loader's framebuffer */
+    /* tests/dmtest: a well-behaved driver for virtio-rng, one that always
+     * crashes for virtio-balloon, one that never gets ready for virtio-input */
+    {0x1af4, 0x1044, "tests/dmtest", "driver", true},
+    {0x1af4, 0x1045, "tests/dmtest", "driver crash", true},
+    {0x1af4, 0x1052, "tests/dmtest", "driver stall", true},
+};
+const size_t dm_num_drivers = sizeof(dm_drivers) / sizeof(dm_drivers[0]);
+
+const struct driver_entry *driver_match(const struct driver_entry *table, size_t n, uint16_t vendor,
+                                        uint16_t device, bool test) {
+    for (size_t i = 0; i < n; i++)
+        if (table[i].vendor == vendor && table[i].device == device && (test || !table[i].test))
+            return &table[i];
+    return NULL;
+}
