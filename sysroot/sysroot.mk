@@ -15,7 +15,7 @@ CAIRO_FONT := $(BUILD)/bootfs/fonts/DejaVuSans.ttf
 CAIRO_PNG := $(BUILD)/bootfs/data/cairo-test.png
 CAIRO_BAD_PNG := $(BUILD)/bootfs/data/cairo-corrupt.png
 CAIRO_BOOTFS_FILES := $(BUILD)/bootfs/tests/cairo-render $(CAIRO_FONT) $(CAIRO_PNG) $(CAIRO_BAD_PNG) \
-    $(BUILD)/bootfs/tests/posixtest
+    $(BUILD)/bootfs/tests/posixtest $(BUILD)/bootfs/servers/gui
 
 .PHONY: sysroot cairo-host-check
 
@@ -37,6 +37,15 @@ $(BUILD)/bootfs/tests/posixtest: tests/posixtest/posixtest.c $(SYSROOT_STAMP) \
 	@mkdir -p $(dir $@)
 	@echo '  CC      $@'
 	@$(TESSERA_CC) $(CAIRO_CFLAGS) -o $@ $<
+
+# Programs on musl + Cairo that also use Tessera's own interfaces (IDL stubs,
+# the driver headers): servers/gui.
+TESSERA_APP_CFLAGS := $(CAIRO_CFLAGS) -I kernel/abi -I libs/tessera/include -I libs/driver/include -I $(BUILD)/gen
+$(BUILD)/bootfs/servers/gui: $(wildcard servers/gui/*.c) $(IDL_HEADERS) $(SYSROOT_STAMP) \
+        $(BUILD)/user/libposix.a $(BUILD)/user/libtessera.a libs/tessera/user.ld
+	@mkdir -p $(dir $@)
+	@echo '  CC      $@'
+	@$(TESSERA_CC) $(TESSERA_APP_CFLAGS) -o $@ $(filter %.c,$^) $(CAIRO_LIBS)
 
 # ... and the same source and libraries for Linux: its output is the reference.
 $(BUILD)/cairo/render-host: tests/cairo/render.c $(SYSROOT_STAMP)

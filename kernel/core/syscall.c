@@ -308,6 +308,13 @@ static long dispatch(struct task *task, uint64_t n, uint64_t a1, uint64_t a2, ui
             return 0;
         }
         for (int i = 0; i < TASK_WATCHERS; i++) {
+            /* A watcher whose endpoint nobody can receive on any more (its
+             * task ended, e.g. a driver restarted since) gives its slot up. */
+            struct endpoint *old = target->watchers[i].ep;
+            if (old && old->recv_handles == 0) {
+                kobj_unref(&old->obj);
+                target->watchers[i].ep = NULL;
+            }
             if (!target->watchers[i].ep) {
                 kobj_ref(ep_e->obj);
                 target->watchers[i].ep = (struct endpoint *)ep_e->obj;

@@ -396,8 +396,10 @@ static long do_fcntl(long fd, long cmd, long arg) {
 
 /* ---- time ---- */
 
-/* CLOCK_REALTIME is the rtc server's reading plus the monotonic time since
- * it; the server is asked once. Without one, time counts from boot. */
+/* CLOCK_REALTIME is the rtc driver's reading plus the monotonic time since
+ * it; the driver (dm's "rtc") is asked once, waiting up to RTC_LOOKUP_NS
+ * while dm (re)starts it. Without one, time counts from boot. */
+#define RTC_LOOKUP_NS 2000000000ull
 static int realtime_known;   /* 0 not asked yet, 1 from the rtc, -1 no rtc */
 static uint64_t realtime_unix, realtime_mono;
 
@@ -405,9 +407,18 @@ static uint64_t realtime_ns(uint64_t mono) {
     if (!realtime_known) {
         handle_t rtc = HANDLE_NONE;
         realtime_known = -1;
-        if (init_lookup(bootstrap(), "rtc", &rtc) == 0 &&
-            rtc_get_time(rtc, &realtime_unix, &realtime_mono) == 0)
-            realtime_known = 1;
+        /* A call failing with -E_PEER: the driver was restarted meanwhile. */
+        for (int tries = 0; tries < 3 && realtime_known < 0; tries++) {
+            if (driver_lookup(bootstrap(), "rtc", RTC_LOOKUP_NS, &rtc))
+                break;
+            int err = rtc_get_time(rtc, &realtime_unix, &realtime_mono);
+            sys_handle_close(rtc);
+            rtc = HANDLE_NONE;
+            if (err == 0)
+                realtime_known = 1;
+            else if (err != -E_PEER)
+                break;
+        }
         if (rtc != HANDLE_NONE)
             sys_handle_close(rtc);
     }

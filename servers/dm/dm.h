@@ -60,6 +60,26 @@ extern const size_t dm_num_drivers;
 const struct driver_entry *driver_match(const struct driver_entry *table, size_t n, uint16_t vendor,
                                         uint16_t device, bool test);
 
+/* ---- legacy ISA devices (drivers.c) ---- */
+
+/* What dm hands the driver of a legacy device: I/O port ranges as
+ * resources 0, 1, ... and ISA IRQ lines as irq indexes 0, 1, ... */
+struct isa_device {
+    uint16_t id;              /* ISA_* (driver.h) */
+    const char *name;         /* for the log: "dm: isa i8042 -> ..." */
+    uint32_t class_code;
+    unsigned num_ports;
+    struct { uint16_t base, count; } ports[2];
+    unsigned num_irqs;
+    uint8_t irqs[2];
+};
+/* The legacy devices every PC has (ISA_BOOT_FB is not among them: it is
+ * there only if the boot loader left a framebuffer). */
+extern const struct isa_device isa_devices[];
+extern const size_t isa_num_devices;
+/* The entry for ISA_* id, or NULL. */
+const struct isa_device *isa_find(uint16_t id);
+
 /* ---- restarting drivers (restart.c) ---- */
 
 #define RESTART_MAX 5                          /* restarts ... */

@@ -2,15 +2,16 @@
  * dm: the device manager. It owns PCI configuration space (ports
  * 0xCF8/0xCFC) and the root resource's power to hand out device memory,
  * I/O ports and interrupts. It enumerates PCI (bus 0 and the buses behind
- * PCI-PCI bridges), sizes the BARs, matches devices against the driver table
+ * PCI-PCI bridges), adds the legacy ISA devices (i8042, CMOS clock; their
+ * ports and lines in drivers.c) and the boot framebuffer, sizes the BARs, matches devices against the driver table
  * (drivers.c) and starts each driver through init with a send handle to the
  * `device` interface for that one device (libs/driver/device.idl), badged
  * with the device index and the driver instance. Drivers never see the
  * system handle.
  *
  * It reports ready to init once the drivers it started at boot are ready or
- * given up on (at most BOOT_WAIT_NS), so TESSERA READY means the displays
- * are up. Afterwards it restarts drivers that end (back-off 100 ms,
+ * given up on (at most BOOT_WAIT_NS), so TESSERA READY means the displays,
+ * input and the clock are up. Afterwards it restarts drivers that end (back-off 100 ms,
  * doubling; it gives up after 5 restarts within 30 s), pings each running
  * driver every 2 s and kills one that does not answer within 2 s, and serves
  * `dm` (libs/driver/dm.idl): lookup of the services drivers registered.
@@ -51,6 +52,7 @@ struct dev {
     uint32_t class_code;
     struct pci_bar bars[PCI_BARS];
     struct fb_info fb;         /* ISA_BOOT_FB */
+    const struct isa_device *isa;   /* the other legacy devices: their ports and lines */
     char loc[16];              /* "00:02.0", for the log */
 
     const struct driver_entry *drv;
@@ -329,7 +331,14 @@ static int on_resource(void *ctx, const struct ipc_msg *req, uint32_t index, boo
                        uint64_t *base, uint64_t *size) {
     struct dev *d = ctx;
     long h;
-    if (!d->pci) {
+    if (d->isa) {
+        if (index >= d->isa->num_ports)
+            return -E_NOENT;
+        *base = d->isa->ports[index].base;
+        *size = d->isa->ports[index].count;
+        *is_io = true;
+        h = sys_ioport_create(system_h, d->isa->ports[index].base, d->isa->ports[index].count);
+    } else if (!d->pci) {
         if (d->device != ISA_BOOT_FB || index != 0)
             return -E_NOENT;
         *base = d->fb.phys;
@@ -357,8 +366,19 @@ static int on_resource(void *ctx, const struct ipc_msg *req, uint32_t index, boo
 
 static int on_irq(void *ctx, const struct ipc_msg *req, uint32_t index, handle_t *irq) {
     struct dev *d = ctx;
+    if (d->isa) {
+        /* Its own ISA lines only; the kernel allows one owner per line, so
+         * a second request for the same one fails (-E_BUSY). */
+        if (index >= d->isa->num_irqs)
+            return -E_NOENT;
+        long h = sys_irq_create(system_h, d->isa->irqs[index]);
+        if (h < 0)
+            return (int)h;
+        *irq = (handle_t)h;
+        return 0;
+    }
     if (!d->pci)
-        return -E_NOENT;   /* the legacy devices dm knows have none */
+        return -E_NOENT;   /* the boot framebuffer has none */
     if (d->irqs >= MAX_IRQS)
         return -E_NOSPC;
     long h = sys_irq_create(system_h, IRQ_MSI);
@@ -548,6 +568,21 @@ static bool boot_drivers_settled(void) {
     return true;
 }
 
+/* The legacy devices every PC has (drivers.c: isa_devices). */
+static void add_isa_devices(void) {
+    for (size_t i = 0; i < isa_num_devices; i++) {
+        struct dev *d = new_dev();
+        if (!d)
+            return;
+        d->isa = &isa_devices[i];
+        d->device = d->isa->id;
+        d->class_code = d->isa->class_code;
+        fmt_snprintf(d->loc, sizeof(d->loc), "%s", d->isa->name);
+        d->drv = driver_match(dm_drivers, dm_num_drivers, 0, d->device, test_mode);
+        log_printf("dm: isa %s -> %s\n", d->isa->name, d->drv ? d->drv->path : "no driver");
+    }
+}
+
 /* The boot loader's framebuffer, when no PCI display driver runs. */
 static void add_boot_fb(void) {
     struct fb_info fb;
@@ -597,6 +632,7 @@ int main(int argc, char **argv) {
         cfg_io = (handle_t)io;
         scan_bus(0);
     }
+    add_isa_devices();
     for (int i = 0; i < num_devs; i++)
         if (devs[i].drv)
             start_driver(&devs[i]);

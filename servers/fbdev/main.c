@@ -10,6 +10,11 @@
  * only the rectangles, converting when the framebuffer's layout is not the
  * client's (convert.c). The framebuffer is mapped write-combining and only
  * written.
+ *
+ * Option (boot option or argument, see startup_option()):
+ *   fbdev.crash_after=N  fault on purpose at the flush after N flushes (restart
+ *                        test, tests/qemu/test_gpu.py; flushes with nothing to
+ *                        show do not count)
  */
 #include <common/string.h>
 #include <driver/driver.h>
@@ -34,6 +39,7 @@ struct buffer {
 };
 static struct buffer buffers[NUM_BUFFERS];
 static int shown = -1;
+static long crash_after = -1, flushes;
 
 static void copy(int i, const struct gpu_rect *r) {
     fb_copy_rect(&format, fb.base, fb_pitch, buffers[i].pixels, stride, r);
@@ -91,6 +97,13 @@ static int on_flush(void *ctx, const struct ipc_msg *req, uint32_t index, const 
     int err = gpu_rects_clip(rects, len, width, height, r, &n);
     if (err)
         return err;
+    if (n && crash_after >= 0 && flushes >= crash_after) {
+        log_printf("fbdev: crash test: faulting on purpose after %ld flushes\n", flushes);
+        volatile uint32_t *volatile nowhere = NULL;
+        *nowhere = 0;
+    }
+    if (n)
+        flushes++;
     for (unsigned i = 0; i < n; i++)
         copy((int)index, &r[i]);
     return 0;
@@ -139,6 +152,7 @@ int main(int argc, char **argv) {
         log_printf("fbdev: %04x:%04x is not the boot framebuffer\n", dev.vendor, dev.device);
         return 1;
     }
+    crash_after = startup_option_int("fbdev.crash_after", -1);
     struct fb_info info;
     long r = sys_fb_info(&info);
     if (r < 0) {

@@ -404,11 +404,11 @@ static void start_test(const char *name, const char *args) {
 
 int main(int argc, char **argv) {
     boot = startup.bootinfo;
-    collect_boot_env(boot->cmdline);
     if (!boot || boot->magic != BOOTINFO_MAGIC) {
         log_printf("init: no boot information from the kernel\n");
         return 1;
     }
+    collect_boot_env(boot->cmdline);
     long e = sys_endpoint_create();
     if (e < 0) {
         log_printf("init: cannot create an endpoint: %s\n", err_str(e));
@@ -448,6 +448,13 @@ int main(int argc, char **argv) {
         }
         fmt_snprintf(args, sizeof(args), "bench %s", slash ? slash + 1 : name);
         start_test(program, args);
+    } else if (!cmdline_has(boot->cmdline, "init.no_desktop")) {
+        /* A normal boot: the desktop. */
+        long t = start_program("gui", "servers/gui", "", 0, HANDLE_NONE, false);
+        if (t < 0)
+            log_printf("init: cannot start the desktop (servers/gui): %s\n", err_str(t));
+        else
+            sys_handle_close((handle_t)t);
     }
     for (;;)
         serve_one(0);

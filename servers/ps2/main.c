@@ -1,6 +1,9 @@
 /*
  * ps2: the i8042 keyboard controller, its keyboard (port 1, IRQ 1) and mouse
- * (aux port, IRQ 12), serving the input interface (input.idl).
+ * (aux port, IRQ 12), serving the input interface (input.idl). A driver
+ * under dm (legacy device ISA_I8042): ports 0x60 and 0x64 are its resources
+ * 0 and 1, IRQs 1 and 12 its irq indexes 0 and 1; it registers as "input"
+ * and answers dm's pings.
  *
  * Set-up polls the controller with a deadline on every byte, so a missing or
  * stuck controller costs at most one timeout and one log line; the service
@@ -11,18 +14,23 @@
  * Subscribers share a ring with us (see <tessera/input.h>): we append and
  * notify, never wait for them, and drop a subscription when its task ends
  * (we watch the task handle it gives us) or its notification handle fails.
+ * Subscriptions do not outlive us: after a restart by dm, subscribers whose
+ * calls fail with -E_PEER look "input" up again and subscribe anew.
+ *
+ * Option (boot option or argument, see startup_option()):
+ *   ps2.crash_after=N  fault on purpose once N key events have been delivered
+ *                      (restart test, tests/qemu/test_input.py)
  */
 #include <common/string.h>
+#include <driver/driver.h>
 #include <tessera/input.h>
 #include <tessera/runtime.h>
 #include <tessera/syscall.h>
-#include "idl/init.h"
 #include "idl/input.h"
 #include "decode.h"
 
 #define MS 1000000ull
-#define PORT_DATA 0x60
-#define PORT_CMD 0x64          /* write: command; read: status */
+/* Ports 0x60 (data) and 0x64 (write: command; read: status): resources 0 and 1. */
 #define ST_OUT_FULL 0x01       /* a byte waits for us in PORT_DATA */
 #define ST_IN_FULL 0x02        /* the controller has not taken our last byte yet */
 #define ST_AUX 0x20            /* the waiting byte came from the mouse */
@@ -42,9 +50,11 @@
 #define MAX_SUBS 8
 #define MAX_BYTES_PER_WAKE 256
 
-static handle_t io_data = HANDLE_NONE, io_cmd = HANDLE_NONE;
-static handle_t irq_kbd = HANDLE_NONE, irq_mouse = HANDLE_NONE;
+static struct drv_device dev;
+static struct drv_ports io_data, io_cmd;
+static struct drv_irq irq_kbd, irq_mouse;
 static handle_t ep;
+static long crash_after = -1;
 
 static bool have_kbd, have_mouse;
 static int mouse_id = -1;
@@ -55,7 +65,7 @@ static uint64_t stat_keys, stat_packets, stat_dropped;
 /* ---- the controller, polled ---- */
 
 static uint8_t status(void) {
-    long v = sys_ioport_in(io_cmd, PORT_CMD, 1);
+    long v = drv_port_in(&io_cmd, 0, 1);
     return v < 0 ? 0xff : (uint8_t)v;
 }
 
@@ -72,14 +82,14 @@ static bool wait_input_empty(void) {
 static bool write_cmd(uint8_t c) {
     if (!wait_input_empty())
         return false;
-    sys_ioport_out(io_cmd, PORT_CMD, 1, c);
+    drv_port_out(&io_cmd, 0, 1, c);
     return true;
 }
 
 static bool write_data(uint8_t b) {
     if (!wait_input_empty())
         return false;
-    sys_ioport_out(io_data, PORT_DATA, 1, b);
+    drv_port_out(&io_data, 0, 1, b);
     return true;
 }
 
@@ -91,7 +101,7 @@ static int read_byte(uint64_t timeout_ns, int from) {
     for (;;) {
         uint8_t st = status();
         if (st & ST_OUT_FULL) {
-            uint8_t b = (uint8_t)sys_ioport_in(io_data, PORT_DATA, 1);
+            uint8_t b = (uint8_t)drv_port_in(&io_data, 0, 1);
             if (from < 0 || from == !!(st & ST_AUX))
                 return b;
             continue;
@@ -104,7 +114,7 @@ static int read_byte(uint64_t timeout_ns, int from) {
 
 static void flush_output(void) {
     for (int i = 0; i < 64 && (status() & ST_OUT_FULL); i++)
-        sys_ioport_in(io_data, PORT_DATA, 1);
+        drv_port_in(&io_data, 0, 1);
 }
 
 /* A controller command that answers one byte; -1 on timeout. */
@@ -448,7 +458,7 @@ static void drain(void) {
         uint8_t st = status();
         if (!(st & ST_OUT_FULL))
             break;
-        uint8_t b = (uint8_t)sys_ioport_in(io_data, PORT_DATA, 1);
+        uint8_t b = (uint8_t)drv_port_in(&io_data, 0, 1);
         if (st & ST_AUX) {
             if (have_mouse)
                 mouse_byte(b);
@@ -461,21 +471,30 @@ static void drain(void) {
         led_again = false;
     }
     notify_subscribers();
+    if (crash_after >= 0 && stat_keys >= (uint64_t)crash_after) {
+        log_printf("ps2: crash test: faulting on purpose after %llu key events\n", (unsigned long long)stat_keys);
+        volatile uint32_t *volatile nowhere = NULL;
+        *nowhere = 0;
+    }
 }
 
-static bool start_irqs(handle_t system) {
-    long k = sys_irq_create(system, 1), m = sys_irq_create(system, 12);
-    if (k < 0 || m < 0) {
-        log_printf("ps2: cannot have IRQs 1 and 12: %s\n", err_str(k < 0 ? k : m));
-        return false;
-    }
-    irq_kbd = (handle_t)k;
-    irq_mouse = (handle_t)m;
-    return sys_irq_bind(irq_kbd, ep, BIT_KBD) == 0 && sys_irq_bind(irq_mouse, ep, BIT_MOUSE) == 0;
+/* IRQs 1 and 12 from dm, bound to ep (irq indexes 0 and 1). */
+static bool start_irqs(void) {
+    int err = drv_irq_legacy(&dev, 0, ep, BIT_KBD, &irq_kbd);
+    if (!err)
+        err = drv_irq_legacy(&dev, 1, ep, BIT_MOUSE, &irq_mouse);
+    if (err)
+        log_printf("ps2: cannot have IRQs 1 and 12: %s\n", err_str(err));
+    return err == 0;
 }
 
 int main(int argc, char **argv) {
-    handle_t system = startup.given;
+    int err = drv_open(&dev);
+    if (err || dev.vendor != 0 || dev.device != ISA_I8042) {
+        log_printf("ps2: not started by dm for the i8042: %s\n", err ? err_str(err) : "another device");
+        return 1;
+    }
+    crash_after = startup_option_int("ps2.crash_after", -1);
     long e = sys_endpoint_create();
     if (e < 0) {
         log_printf("ps2: cannot create an endpoint: %s\n", err_str(e));
@@ -485,17 +504,14 @@ int main(int argc, char **argv) {
     kbd_init(&kbd);
     mouse_init(&mouse, 3);
 
-    long d = sys_ioport_create(system, PORT_DATA, 1), c = sys_ioport_create(system, PORT_CMD, 1);
-    if (d < 0 || c < 0) {
-        log_printf("ps2: cannot have ports 0x60 and 0x64 (give=system in boot.conf?): %s\n",
-                   err_str(d < 0 ? d : c));
+    int pd = drv_ports(&dev, 0, &io_data), pc = pd ? 0 : drv_ports(&dev, 1, &io_cmd);
+    if (pd || pc) {
+        log_printf("ps2: cannot have ports 0x60 and 0x64 from dm: %s\n", err_str(pd ? pd : pc));
     } else {
-        io_data = (handle_t)d;
-        io_cmd = (handle_t)c;
         int cfg = setup_controller();
         if (cfg >= 0 && (have_kbd || have_mouse)) {
             /* Bind first: a byte that comes before would leave its edge unseen. */
-            if (start_irqs(system)) {
+            if (start_irqs()) {
                 write_cmd(0x60);
                 write_data((uint8_t)cfg);
                 log_printf("ps2: keyboard %s, mouse %s (id %d)\n", have_kbd ? "on" : "absent",
@@ -507,9 +523,11 @@ int main(int argc, char **argv) {
     }
 
     long offer = sys_handle_dup(ep, RIGHT_SEND | RIGHT_DUP | RIGHT_TRANSFER, 0);
-    int err = init_ready(startup.bootstrap, offer < 0 ? HANDLE_NONE : (handle_t)offer);
-    if (err < 0)
+    err = offer < 0 ? (int)offer : drv_ready(&dev, "input", (handle_t)offer);
+    if (err < 0) {
         log_printf("ps2: ready failed: %s\n", err_str(err));
+        return 1;
+    }
 
     for (;;) {
         struct ipc_msg m;
@@ -525,11 +543,11 @@ int main(int argc, char **argv) {
                 /* Unmask, then look again: a byte that came while the line
                  * was masked raised no interrupt we will ever see. */
                 if (bits & BIT_KBD)
-                    sys_irq_ack(irq_kbd);
+                    drv_irq_ack(&irq_kbd);
                 if (bits & BIT_MOUSE)
-                    sys_irq_ack(irq_mouse);
+                    drv_irq_ack(&irq_mouse);
             }
-        } else if (r == 0) {
+        } else if (r == 0 && !drv_serve_ping(&m)) {
             int dr = input_dispatch(&server, NULL, &m);
             if (dr == -E_NOSYS)
                 dr = idl_reject(&m, -E_NOSYS);

@@ -7,27 +7,38 @@
  * clear, read every register, and repeat until two readings agree (an update
  * may still have started in between). The CMOS is assumed to hold UTC, as
  * QEMU's does by default, and a year of 20xx.
+ *
+ * A driver under dm (legacy device ISA_CMOS_RTC): ports 0x70-0x71 are its
+ * resource 0; it registers as "rtc" and answers dm's pings. It takes no
+ * interrupt: dm would hand it IRQ 8 as irq index 0, but the clock is read
+ * once, and the line stays free for ktest's interrupt test (one owner per
+ * line).
+ *
+ * Option (boot option or argument, see startup_option()):
+ *   rtc.crash_after=N  fault on purpose at the get_time call after N calls
+ *                      (restart test, tests/qemu/test_input.py)
  */
 #include <common/string.h>
+#include <driver/driver.h>
 #include <tessera/runtime.h>
 #include <tessera/syscall.h>
-#include "idl/init.h"
 #include "idl/rtc.h"
 #include "cmos.h"
 
 #define MS 1000000ull
-#define PORT_INDEX 0x70
-#define PORT_DATA 0x71
+#define PORT_INDEX 0     /* 0x70 */
+#define PORT_DATA 1      /* 0x71 */
 #define REG_A_UPDATING 0x80
 
-static handle_t io;
+static struct drv_ports io;
+static long crash_after = -1, calls;
 static bool valid;
 static uint64_t unix_at_read, mono_at_read;
 
 static uint8_t cmos_reg(uint8_t reg) {
     /* Bit 7 of the index port is the NMI mask: leave it clear (NMIs on). */
-    sys_ioport_out(io, PORT_INDEX, 1, reg & 0x7f);
-    return (uint8_t)sys_ioport_in(io, PORT_DATA, 1);
+    drv_port_out(&io, PORT_INDEX, 1, reg & 0x7f);
+    return (uint8_t)drv_port_in(&io, PORT_DATA, 1);
 }
 
 /* An update takes under 2 ms; give up after 20 (a broken or absent clock). */
@@ -84,6 +95,12 @@ static void read_clock(void) {
 
 static int on_get_time(void *ctx, const struct ipc_msg *req, uint64_t *unix_seconds,
                        uint64_t *monotonic_ns) {
+    if (crash_after >= 0 && calls >= crash_after) {
+        log_printf("rtc: crash test: faulting on purpose after %ld get_time calls\n", calls);
+        volatile uint32_t *volatile nowhere = NULL;
+        *nowhere = 0;
+    }
+    calls++;
     if (!valid)
         return -E_IO;
     *unix_seconds = unix_at_read;
@@ -94,29 +111,41 @@ static int on_get_time(void *ctx, const struct ipc_msg *req, uint64_t *unix_seco
 static const struct rtc_server server = {.get_time = on_get_time};
 
 int main(int argc, char **argv) {
+    struct drv_device dev;
+    int err = drv_open(&dev);
+    if (err || dev.vendor != 0 || dev.device != ISA_CMOS_RTC) {
+        log_printf("rtc: not started by dm for the CMOS clock: %s\n", err ? err_str(err) : "another device");
+        return 1;
+    }
+    crash_after = startup_option_int("rtc.crash_after", -1);
     long e = sys_endpoint_create();
     if (e < 0) {
         log_printf("rtc: cannot create an endpoint: %s\n", err_str(e));
         return 1;
     }
     handle_t ep = (handle_t)e;
-    long h = sys_ioport_create(startup.given, PORT_INDEX, 2);
-    if (h < 0) {
-        log_printf("rtc: cannot have ports 0x70-0x71 (give=system in boot.conf?): %s\n", err_str(h));
+    err = drv_ports(&dev, 0, &io);
+    if (err || io.count < 2) {
+        log_printf("rtc: cannot have ports 0x70-0x71 from dm: %s\n", err_str(err ? err : -E_RANGE));
     } else {
-        io = (handle_t)h;
         read_clock();
     }
 
     long offer = sys_handle_dup(ep, RIGHT_SEND | RIGHT_DUP | RIGHT_TRANSFER, 0);
-    int err = init_ready(startup.bootstrap, offer < 0 ? HANDLE_NONE : (handle_t)offer);
-    if (err < 0)
+    err = offer < 0 ? (int)offer : drv_ready(&dev, "rtc", (handle_t)offer);
+    if (err < 0) {
         log_printf("rtc: ready failed: %s\n", err_str(err));
+        return 1;
+    }
 
     struct ipc_msg m;
     long r = ipc_recv(ep, &m);
     for (;;) {
         if (r < 0) {
+            r = ipc_recv(ep, &m);
+            continue;
+        }
+        if (drv_serve_ping(&m)) {   /* answered (replied) already */
             r = ipc_recv(ep, &m);
             continue;
         }

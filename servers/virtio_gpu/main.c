@@ -14,7 +14,7 @@
  * logged and we exit non-zero: dm restarts us, and the restart resets the
  * device. Error responses to single commands fail the client's call instead.
  *
- * Options, from our arguments or environment (see option(); init passes
+ * Options, from our arguments or environment (see startup_option(); init passes
  * dotted boot options to every program as environment entries):
  *   gpu.mode=WxH              the mode to start in instead of the device's preferred one
  *   virtio_gpu.crash_after=N  fault on purpose at the flush after N flushes (restart test;
@@ -60,27 +60,6 @@ static uint32_t width, height, stride, pref_width, pref_height;
 static int shown = -1;
 static uint32_t next_resource = 1;
 static long crash_after = -1, flushes;
-
-/* ---- options ---- */
-
-/* An option as "key=value" among our arguments or environment entries (the
- * last one wins): where boot options would reach a driver. */
-static bool option(const char *key, char *val, size_t cap) {
-    bool found = false;
-    for (int i = 1; i < startup.argc; i++)
-        found |= cmdline_get(startup.argv[i], key, val, cap);
-    for (char **e = startup.envp; e && *e; e++)
-        found |= cmdline_get(*e, key, val, cap);
-    return found;
-}
-
-/* A numeric option, or dflt if absent or not a number. */
-static long option_int(const char *key, long dflt) {
-    char kv[40] = "n=";
-    if (!option(key, kv + 2, sizeof(kv) - 2))
-        return dflt;
-    return cmdline_get_int(kv, "n", dflt);
-}
 
 /* ---- commands ---- */
 
@@ -433,7 +412,7 @@ int main(int argc, char **argv) {
         log_printf("virtio_gpu: %04x:%04x is not a virtio-gpu\n", dev.vendor, dev.device);
         return 1;
     }
-    crash_after = option_int("virtio_gpu.crash_after", -1);
+    crash_after = startup_option_int("virtio_gpu.crash_after", -1);
 
     long e1 = sys_endpoint_create(), e2 = sys_endpoint_create();
     if (e1 < 0 || e2 < 0) {
@@ -483,7 +462,7 @@ int main(int argc, char **argv) {
                    info.pmodes[0].r.width, info.pmodes[0].r.height, info.pmodes[0].enabled);
     uint32_t w = pref_width, h = pref_height;
     char val[32];
-    if (option("gpu.mode", val, sizeof(val)) && !gpu_parse_mode(val, &w, &h)) {
+    if (startup_option("gpu.mode", val, sizeof(val)) && !gpu_parse_mode(val, &w, &h)) {
         log_printf("virtio_gpu: gpu.mode=%s is not WxH within 1..%u; using %ux%u\n", val, GPU_MAX_DIM, w, h);
         w = pref_width;
         h = pref_height;

@@ -14,11 +14,12 @@
  * through ps2) so the host can take its screendump first; with no input
  * service it waits GO_FALLBACK instead.
  *
- * The restart test (virtio-gpu only): the driver must die, by the boot
- * option virtio_gpu.crash_after=1 or, failing that, because we reset its
- * device under it (see restart()); our call fails with -E_PEER, and we look
- * "gpu" up again at dm, take the new buffers, redraw and show the same
- * picture.
+ * The restart test: the driver must die, by the boot option
+ * virtio_gpu.crash_after=1 or fbdev.crash_after=1 or, failing that on
+ * virtio-gpu, because we reset its device under it (see restart()); our
+ * call fails with -E_PEER, and we look "gpu" up again at dm, take the new
+ * buffers, redraw and show the same picture. On fbdev without the option
+ * there is no restart test.
  *
  * "gputest bench" (bench=gputest/display) times show_buffer and small
  * flushes instead.
@@ -76,7 +77,7 @@ static handle_t ring_ep = HANDLE_NONE;
 
 static void subscribe_input(void) {
     handle_t input = HANDLE_NONE;
-    if (init_lookup(startup.bootstrap, "ps2", &input) && dm_lookup(dm, "input", &input)) {
+    if (dm_lookup_wait(dm, "input", LOOKUP_TIMEOUT, &input)) {
         log_printf("gputest: no input service; waiting %llu s at each step instead\n",
                    (unsigned long long)(GO_FALLBACK / SEC));
         return;
@@ -131,15 +132,7 @@ static int connect(void) {
     if (gpu != HANDLE_NONE)
         sys_handle_close(gpu);
     gpu = HANDLE_NONE;
-    uint64_t deadline = sys_clock() + LOOKUP_TIMEOUT;
-    for (;;) {
-        int err = dm_lookup(dm, "gpu", &gpu);
-        if (err != -E_AGAIN && err != -E_NOENT)
-            return err;
-        if (sys_clock() >= deadline)
-            return err;
-        sleep_ns(50 * MS);
-    }
+    return dm_lookup_wait(dm, "gpu", LOOKUP_TIMEOUT, &gpu);
 }
 
 static void unmap_buffers(void) {
@@ -390,8 +383,8 @@ static void test_flush_rect(void) {
 }
 
 /*
- * The driver dies and dm restarts it: with virtio_gpu.crash_after=1 it
- * faults at this second flush; otherwise we reset the virtio-gpu under it
+ * The driver dies and dm restarts it: with virtio_gpu.crash_after=1 or
+ * fbdev.crash_after=1 it faults at this second flush; otherwise we reset the virtio-gpu under it
  * (a device that stops answering), and its next command times out. Returns true if the restart test ran (not on fbdev).
  */
 static bool restart(void) {

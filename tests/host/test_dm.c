@@ -146,7 +146,10 @@ TEST(driver_table) {
     CHECK(e && !strcmp(e->path, "tests/dmtest") && e->test);
     CHECK(driver_match(dm_drivers, dm_num_drivers, 0x1af4, 0x1005, true) == NULL);   /* transitional rng */
     CHECK(driver_match(dm_drivers, dm_num_drivers, 0x8086, 0x1050, false) == NULL);   /* another vendor */
-    CHECK(driver_match(dm_drivers, dm_num_drivers, 0, ISA_I8042, false) == NULL);      /* still a boot service */
+    e = driver_match(dm_drivers, dm_num_drivers, 0, ISA_I8042, false);
+    CHECK(e && !strcmp(e->path, "servers/ps2") && !e->test);
+    e = driver_match(dm_drivers, dm_num_drivers, 0, ISA_CMOS_RTC, false);
+    CHECK(e && !strcmp(e->path, "servers/rtc") && !e->test);
     /* the virtio-gpu entry is not a test entry: found in test mode as well */
     e = driver_match(dm_drivers, dm_num_drivers, 0x1af4, 0x1050, true);
     CHECK(e && !e->test);
@@ -166,6 +169,24 @@ TEST(driver_table) {
 
 #define MS 1000000ull
 #define SEC 1000000000ull
+
+TEST(isa_devices) {
+    const struct isa_device *k = isa_find(ISA_I8042), *r = isa_find(ISA_CMOS_RTC);
+    CHECK(k && r);
+    CHECK(isa_find(ISA_BOOT_FB) == NULL);   /* only if the boot loader left one */
+    CHECK(isa_find(0) == NULL);
+    /* i8042: ports 0x60 and 0x64 (resources 0 and 1), IRQs 1 and 12 (indexes 0 and 1) */
+    CHECK_EQ(k->num_ports, 2u);
+    CHECK(k->ports[0].base == 0x60 && k->ports[0].count == 1);
+    CHECK(k->ports[1].base == 0x64 && k->ports[1].count == 1);
+    CHECK(k->num_irqs == 2 && k->irqs[0] == 1 && k->irqs[1] == 12);
+    /* CMOS clock: ports 0x70-0x71, IRQ 8 */
+    CHECK(r->num_ports == 1 && r->ports[0].base == 0x70 && r->ports[0].count == 2);
+    CHECK(r->num_irqs == 1 && r->irqs[0] == 8);
+    /* every legacy device has a driver */
+    for (size_t i = 0; i < isa_num_devices; i++)
+        CHECK(driver_match(dm_drivers, dm_num_drivers, 0, isa_devices[i].id, false) != NULL);
+}
 
 TEST(restart_backoff_doubles_then_gives_up) {
     struct restart_state s = {0};

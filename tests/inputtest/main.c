@@ -1,14 +1,28 @@
 /*
- * inputtest (test=inputtest): prints the wall-clock time from the rtc server,
- * checks that ps2 drops the subscription of a task that ends, then subscribes
- * to ps2 and prints every event it receives, one line each, for
- * tests/qemu/test_input.py to compare with what it injected:
+ * inputtest (test=inputtest): prints the wall-clock time from the rtc
+ * driver, checks that the input driver (ps2) drops the subscription of a
+ * task that ends, then subscribes to it and prints every event it receives,
+ * one line each, for tests/qemu/test_input.py to compare with what it
+ * injected:
  *
  *   rtc: unix=N
  *   inputtest: ready
  *   inputtest: key code=30 down=1 mods=0 char=a repeat=0
  *   inputtest: mouse dx=10 dy=-5 buttons=1 wheel=0
+ *   inputtest: resubscribed after a restart      (the driver was restarted)
  *   inputtest: done events=N dropped=N
+ *
+ * Both drivers are found through dm ("input", "rtc"). When no event came for
+ * a while it asks the input driver for its stats; if that fails with -E_PEER
+ * the driver died (ps2.crash_after=N makes it), and it looks "input" up
+ * again and subscribes anew.
+ *
+ * With rtc.crash_after=N it first reads the clock N + 3 times, looking the
+ * driver up again when a read fails with -E_PEER, checks that every time is
+ * sane (never backwards, never ahead of the first reading by more than the
+ * time passed) and says
+ *
+ *   rtc: restart survived: reads=R failures=F
  *
  * It stops at the Escape key, after MAX_EVENTS events or after TIMEOUT_NS.
  * "inputtest child" is the subscriber that ends without unsubscribing.
@@ -28,8 +42,10 @@
 #define MAX_EVENTS 500
 #define RING_BYTES 8192
 #define NOTIFY_BIT 1ull
+#define LOOKUP_NS (10 * SEC)     /* for a driver dm is (re)starting */
+#define IDLE_CHECK_NS (250 * MS) /* no event this long: is the driver still there? */
 
-static handle_t ps2 = HANDLE_NONE;
+static handle_t ps2 = HANDLE_NONE;   /* the "input" driver */
 
 /* Subscribes with a fresh ring; returns it, and the endpoint notified, or NULL. */
 static struct input_ring *subscribe(handle_t *ep_out) {
@@ -74,18 +90,65 @@ static void sleep_ns(uint64_t ns) {
     }
 }
 
-static void print_rtc(void) {
+/* The wall-clock time in ns, from the rtc driver behind *rtc (looked up
+ * again after a restart: then *failures counts up). */
+static int rtc_now(handle_t *rtc, uint64_t *ns, int *failures) {
+    for (int tries = 0; tries < 3; tries++) {
+        int err = *rtc == HANDLE_NONE ? driver_lookup(startup.bootstrap, "rtc", LOOKUP_NS, rtc) : 0;
+        uint64_t secs = 0, mono = 0;
+        if (!err)
+            err = rtc_get_time(*rtc, &secs, &mono);
+        if (!err) {
+            *ns = secs * SEC + (sys_clock() - mono);
+            return 0;
+        }
+        if (err != -E_PEER)
+            return err;
+        (*failures)++;
+        sys_handle_close(*rtc);
+        *rtc = HANDLE_NONE;
+    }
+    return -E_PEER;
+}
+
+static bool print_rtc(void) {
     handle_t rtc = HANDLE_NONE;
-    uint64_t secs = 0, mono = 0;
-    int err = init_lookup(startup.bootstrap, "rtc", &rtc);
-    if (!err)
-        err = rtc_get_time(rtc, &secs, &mono);
+    uint64_t first = 0;
+    int failures = 0;
+    int err = rtc_now(&rtc, &first, &failures);
     if (err) {
         log_printf("rtc: no time: %s\n", err_str(err));
-        return;
+        return true;
     }
-    uint64_t now = sys_clock();
-    log_printf("rtc: unix=%llu\n", (unsigned long long)(secs + (now - mono) / SEC));
+    log_printf("rtc: unix=%llu\n", (unsigned long long)(first / SEC));
+    long crash_after = startup_option_int("rtc.crash_after", -1);
+    if (crash_after < 0) {
+        sys_handle_close(rtc);
+        return true;
+    }
+    /* Across the driver's restart: every reading sane. A new instance reads
+     * the CMOS clock again, which has whole seconds: allow one back. */
+    uint64_t t0 = sys_clock(), last = first;
+    int reads = 1;
+    for (; reads < crash_after + 4; reads++) {
+        uint64_t t;
+        err = rtc_now(&rtc, &t, &failures);
+        if (err) {
+            log_printf("rtc: read %d failed: %s\n", reads + 1, err_str(err));
+            return false;
+        }
+        uint64_t passed = sys_clock() - t0;
+        if (t + SEC < last || t > first + passed + 2 * SEC) {
+            log_printf("rtc: read %d is insane: %llu ns, first %llu, %llu ns passed\n", reads + 1,
+                       (unsigned long long)t, (unsigned long long)first, (unsigned long long)passed);
+            return false;
+        }
+        if (t > last)
+            last = t;
+    }
+    sys_handle_close(rtc);
+    log_printf("rtc: restart survived: reads=%d failures=%d\n", reads, failures);
+    return true;
 }
 
 /* A subscriber that ends without unsubscribing must not stay subscribed. */
@@ -139,9 +202,28 @@ static void print_event(const struct input_event *ev) {
                ev->mods, ch, ev->repeat);
 }
 
+/* The input driver ended (a call failed with -E_PEER): find its new
+ * instance and subscribe to it with a fresh ring. */
+static struct input_ring *resubscribe(struct input_ring *old, handle_t *ep) {
+    sys_vm_unmap(HANDLE_SELF, (uintptr_t)old, RING_BYTES);
+    vm_release((uintptr_t)old, RING_BYTES);
+    sys_handle_close(*ep);
+    sys_handle_close(ps2);
+    int err = driver_lookup(startup.bootstrap, "input", LOOKUP_NS, &ps2);
+    if (err) {
+        log_printf("inputtest: no input driver after its restart: %s\n", err_str(err));
+        return NULL;
+    }
+    struct input_ring *ring = subscribe(ep);
+    if (ring)
+        log_printf("inputtest: resubscribed after a restart\n");
+    return ring;
+}
+
 int main(int argc, char **argv) {
-    if (init_lookup(startup.bootstrap, "ps2", &ps2)) {
-        log_printf("inputtest: no ps2 service\n");
+    int err = driver_lookup(startup.bootstrap, "input", LOOKUP_NS, &ps2);
+    if (err) {
+        log_printf("inputtest: no input driver: %s\n", err_str(err));
         return 1;
     }
     if (argc > 1 && !strcmp(argv[1], "child")) {
@@ -149,7 +231,8 @@ int main(int argc, char **argv) {
         return subscribe(&ep) ? 0 : 1;   /* and end, still subscribed */
     }
 
-    print_rtc();
+    if (!print_rtc())
+        return 1;
     if (!check_dead_subscriber())
         return 1;
     log_printf("inputtest: dead subscriber dropped\n");
@@ -170,16 +253,29 @@ int main(int argc, char **argv) {
             break;
         }
         struct ipc_msg m;
-        long r = sys_ipc(HANDLE_NONE, ep, &m, IPC_RECV, deadline - now);
+        uint64_t wait = deadline - now < IDLE_CHECK_NS ? deadline - now : IDLE_CHECK_NS;
+        long r = sys_ipc(HANDLE_NONE, ep, &m, IPC_RECV, wait);
         if (r < 0 && r != -E_TIMEDOUT) {
             log_printf("inputtest: receive: %s\n", err_str(r));
             return 1;
         }
         struct input_event ev;
+        bool any = false;
         while (!done && input_ring_pop(ring, &ev)) {
             print_event(&ev);
             events++;
+            any = true;
             done = ev.type == INPUT_EV_KEY && ev.code == INPUT_KEY_ESC && ev.down;
+        }
+        if (r == -E_TIMEDOUT && !any) {
+            uint64_t keys, packets, resyncs, dropped;
+            uint32_t subs, kbd;
+            int32_t mouse;
+            if (input_stats(ps2, &keys, &packets, &resyncs, &dropped, &subs, &kbd, &mouse) == -E_PEER) {
+                ring = resubscribe(ring, &ep);
+                if (!ring)
+                    return 1;
+            }
         }
     }
     log_printf("inputtest: done events=%d dropped=%u\n", events, ring->dropped);

@@ -292,7 +292,13 @@ static void test_task_lifecycle(void) {
     EXPECT(syscall6(-1, 0, 0, 0, 0, 0, 0) == -E_NOSYS);
 }
 
-/* The CMOS RTC's periodic interrupt (ISA IRQ 8) as a notification. */
+/* The CMOS RTC's periodic interrupt (ISA IRQ 8) as a notification. ktest
+ * keeps the system handle for this (a kernel test). dm serves line 8 to the
+ * rtc driver as irq index 0, but servers/rtc never asks for it (it reads the
+ * clock once), so the line is free here; should a driver ever own it, the
+ * first sys_irq_create below fails with -E_BUSY (one owner per line) and this
+ * test must move to another line. The ports are shared with rtc, which only
+ * touches them at start, long before tests run. */
 static void test_irq_notification(void) {
     handle_t sys = startup.given;
     long io = sys_ioport_create(sys, 0x70, 2);

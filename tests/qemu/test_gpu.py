@@ -10,7 +10,8 @@ QEMU's screendump must show what gputest drew after each of its steps.
   1024x768; then its device is reset under it (a device that stops
   answering): the driver times out, exits, and dm restarts it.
 - the boot loader's framebuffer (servers/fbdev) with QEMU's standard VGA and
-  no virtio-gpu, under BIOS (GRUB's VBE mode) and UEFI (OVMF's GOP).
+  no virtio-gpu, under BIOS (GRUB's VBE mode) and UEFI (OVMF's GOP); under
+  BIOS with fbdev.crash_after=1 the restart as for virtio-gpu.
 
 gputest waits for a key press after each step, so each screendump sees the
 step it checks.
@@ -30,10 +31,10 @@ RECTS = (r'^gputest: rect flushed (?P<target>\d+ \d+ \d+ \d+) corner (?P<corner>
 REDRAWN = r'^gputest: redrawn after restart\s*$'
 RESULT = r'^gputest: (?P<verdict>PASS|FAIL) (?P<name>[^:\s]+)(?:: (?P<reason>.*?))?\s*$'
 DONE = r'^gputest: done (?P<passed>\d+) passed, (?P<failed>\d+) failed\s*$'
-DM_RESTART = r'^dm: driver servers/virtio_gpu for \S+ ended \(status -?\d+\); restarting\s*$'
+DM_RESTART = r'^dm: driver servers/(virtio_gpu|fbdev) for \S+ ended \(status -?\d+\); restarting\s*$'
 NO_IRQ = r'^virtio_gpu: (commands finish without an interrupt|no MSI-X interrupt)'
 # The driver may be killed on purpose (crash test); nothing else may be.
-TROUBLE = r'PANIC|^gputest: FAIL|^\[kernel\] task (?!virtio_gpu ).* killed:'
+TROUBLE = r'PANIC|^gputest: FAIL|^\[kernel\] task (?!virtio_gpu |fbdev ).* killed:'
 STEP_TIMEOUT = 30
 
 
@@ -120,7 +121,7 @@ def _run_gputest(firmware='bios', gpu='virtio', gpu_props=None, cmdline='test=gp
             if restart:
                 q.wait_for(REDRAWN, STEP_TIMEOUT, fail_on=TROUBLE)
                 if not re.search(DM_RESTART, q.serial_text(), re.MULTILINE):
-                    q.fail('gputest redrew after a restart, but dm did not say it restarted virtio_gpu')
+                    q.fail('gputest redrew after a restart, but dm did not say it restarted the driver')
                 _check_screen(q, screen, device, 'after the driver restarted', 3)
                 _go(q)
 
@@ -153,7 +154,8 @@ def test_gpu_virtio_absurd_size():
 
 
 def test_gpu_fbdev_bios():
-    _run_gputest(gpu='std', size=(1024, 768), driver_line=r'^fbdev: 1024x768, 32 bpp')
+    _run_gputest(gpu='std', cmdline='test=gputest fbdev.crash_after=1', size=(1024, 768), restart=True,
+                 driver_line=r'^fbdev: crash test: faulting on purpose after 1 flushes\s*$')
 
 
 def test_gpu_fbdev_uefi():

@@ -1,7 +1,10 @@
-"""The ps2 and rtc servers in the guest (test=inputtest): keys, modifiers,
-lock keys, characters and mouse motion, buttons and wheel injected through
-QMP come out of a ps2 subscription as the right events; a subscriber that
-ends is dropped; the RTC agrees with the host's clock."""
+"""The ps2 and rtc drivers in the guest (test=inputtest; dm starts both and
+offers them as "input" and "rtc"): keys, modifiers, lock keys, characters
+and mouse motion, buttons and wheel injected through QMP come out of an
+input subscription as the right events; a subscriber that ends is dropped;
+the RTC agrees with the host's clock. Restarts: ps2.crash_after /
+rtc.crash_after make a driver fault while inputtest uses it; dm restarts it
+and inputtest carries on with the new instance."""
 
 import re
 import time
@@ -161,6 +164,71 @@ def test_ps2_no_controller():
         if count_lines(q, r'^ps2: ') != 1:
             q.fail('expected exactly one line from ps2')
         check_no_trouble(q)
+
+
+# A driver killed on purpose (the crash tests); nothing else may be.
+def _trouble_but(task):
+    return r'PANIC|^\[kernel\] task (?!' + task + r' ).* killed:'
+
+
+def test_ps2_restart():
+    """ps2.crash_after=4: ps2 faults once it has delivered four key events
+    (each instance does); dm restarts it, inputtest notices (input.stats
+    fails with -E_PEER), subscribes to the new instance, and keys typed
+    afterwards arrive with the right codes. Two restarts, then Escape ends
+    inputtest as usual."""
+    trouble = _trouble_but('ps2')
+    crash = r'^ps2: crash test: faulting on purpose after 4 key events\s*$'
+    ended = r'^dm: driver servers/ps2 for i8042 ended \(status -?\d+\); restarting\s*$'
+    resubscribed = r'^inputtest: resubscribed after a restart\s*$'
+    with Qemu(firmware='bios', cmdline='test=inputtest ps2.crash_after=4') as q:
+        _boot(q)
+        q.wait_for(READY_LINE, 60, fail_on=trouble)
+        rounds = [(['a', 'b'], [(A, 1, 0, 'a'), (A, 0, 0, '-'), (B, 1, 0, 'b'), (B, 0, 0, '-')]),
+                  ([('shift', 'c')], [(LSHIFT, 1, SHIFT, '-'), (C, 1, SHIFT, 'C'), (C, 0, SHIFT, '-'),
+                                      (LSHIFT, 0, 0, '-')])]
+        for n, (keys, want) in enumerate(rounds, 1):
+            start = len(q.serial_text())
+            q.type_keys(keys)
+            _settle(q, start, KEY_RE, len(want))
+            _check_keys(q, _keys(q, start), want, f'instance {n}')
+            q.wait_for(crash, 30, start=start, fail_on=PANIC)
+            q.wait_for(ended, 30, start=start, fail_on=PANIC)
+            q.wait_for(resubscribed, 60, start=start, fail_on=trouble)
+        _press_escape(q)
+        done = q.wait_for(r'^inputtest: done events=(\d+) dropped=(\d+)\s*$', 30, fail_on=PANIC)
+        if done[2] != '0':
+            q.fail(f'{done[2]} events were dropped')
+        status = q.wait_exit(30)
+        if status != 1:
+            q.fail(f'QEMU exit status {status}, expected 1 (inputtest succeeded)')
+        check_banner_once(q)
+
+
+def test_rtc_restart():
+    """rtc.crash_after=2: the rtc driver faults at inputtest's third read of
+    the clock; dm restarts it, inputtest looks "rtc" up again and every
+    reading stays sane across the restart."""
+    trouble = _trouble_but('rtc')
+    with Qemu(firmware='bios', cmdline='test=inputtest rtc.crash_after=2') as q:
+        q.start()
+        q.wait_for(READY, 120, fail_on=trouble)
+        m = q.wait_for(r'^rtc: restart survived: reads=(\d+) failures=(\d+)\s*$', 60, fail_on=trouble)
+        if int(m[2]) < 1:
+            q.fail('inputtest never saw the rtc driver fail: no restart was tested')
+        text = q.serial_text()
+        for line in (r'^rtc: crash test: faulting on purpose after 2 get_time calls\s*$',
+                     r'^dm: driver servers/rtc for rtc ended \(status -?\d+\); restarting\s*$'):
+            if not re.search(line, text, re.M):
+                q.fail(f'no line /{line}/ in the log')
+        m = re.search(r'^rtc: unix=(\d+)\s*$', text, re.M)
+        if not m or abs(int(m[1]) - time.time()) > 10:
+            q.fail(f'guest RTC says {m and m[1]}, host clock {time.time():.0f}')
+        q.wait_for(READY_LINE, 60, fail_on=trouble)
+        _press_escape(q)
+        status = q.wait_exit(30)
+        if status != 1:
+            q.fail(f'QEMU exit status {status}, expected 1 (inputtest succeeded)')
 
 
 def count_lines(q, pattern):

@@ -3,6 +3,7 @@
 #define TESSERA_RUNTIME_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <tessera/abi.h>
@@ -54,5 +55,21 @@ struct spawn_request {
 long spawn_program(const struct spawn_request *req);
 
 const char *err_str(long err);
+
+/* A driver's service (dm.lookup: "gpu", "input", "rtc", ...) through the
+ * device manager, which init offers as "dm"; -E_AGAIN (the driver is
+ * starting or being restarted) is retried every 20 ms for up to timeout_ns.
+ * A client whose calls to the service fail with -E_PEER calls this again:
+ * the driver was restarted. Returns 0 or the last error. */
+int driver_lookup(handle_t bootstrap, const char *name, uint64_t timeout_ns, handle_t *service);
+/* The same with a handle to dm already at hand. */
+int dm_lookup_wait(handle_t dm, const char *name, uint64_t timeout_ns, handle_t *service);
+
+/* Option `key` as "key=value" among the program's arguments or environment
+ * entries (the last one wins; init passes every dotted boot option, e.g.
+ * ps2.crash_after=3, to every program as an environment entry). */
+bool startup_option(const char *key, char *val, size_t cap);
+/* The same as a number, or dflt if absent or not a number. */
+long startup_option_int(const char *key, long dflt);
 
 #endif
