@@ -13,8 +13,32 @@ int drv_open(struct drv_device *dev) {
     return device_info(dev->dm, &dev->vendor, &dev->device, &dev->class_code, &dev->bus, &dev->slot, &dev->func);
 }
 
-int drv_ready(struct drv_device *dev, const char *name, handle_t service) {
-    return device_ready(dev->dm, name, service);
+int drv_ready(struct drv_device *dev, const char *name, handle_t ep) {
+    long offer = ep == HANDLE_NONE ? HANDLE_NONE : sys_handle_dup(ep, RIGHT_SEND | RIGHT_DUP | RIGHT_TRANSFER, 0);
+    if (offer < 0)
+        return (int)offer;
+    return device_ready(dev->dm, name, (handle_t)offer);
+}
+
+void drv_serve(handle_t ep, int (*dispatch)(struct ipc_msg *m)) {
+    struct ipc_msg m;
+    long r = ipc_recv(ep, &m);
+    for (;;) {
+        int d = 0;
+        if (r == 0 && !(m.flags & IPC_MSG_NOTIFY) && !drv_serve_ping(&m)) {
+            d = dispatch(&m);
+            if (d == -E_NOSYS)
+                d = idl_reject(&m, -E_NOSYS);
+        }
+        r = d == 1 ? ipc_reply_recv(ep, &m) : ipc_recv(ep, &m);
+    }
+}
+
+void drv_crash_on_purpose(const char *driver, unsigned long long count, const char *what) {
+    log_printf("%s: crash test: faulting on purpose after %llu %s\n", driver, count, what);
+    volatile uint32_t *volatile nowhere = NULL;
+    *nowhere = 0;
+    __builtin_unreachable();
 }
 
 bool drv_serve_ping(struct ipc_msg *m) {

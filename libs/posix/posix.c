@@ -439,26 +439,12 @@ static long do_clock_gettime(long clk, uint64_t uts) {
     return 0;
 }
 
-static long sleep_ns(uint64_t ns) {
-    static handle_t timer = HANDLE_NONE;
-    if (timer == HANDLE_NONE) {
-        long e = sys_endpoint_create();
-        if (e < 0)
-            return to_errno(e);
-        timer = (handle_t)e;
-    }
-    if (ns == 0)
-        return 0;
-    struct ipc_msg m;
-    long err = sys_ipc(HANDLE_NONE, timer, &m, IPC_RECV, ns);
-    return err == -E_TIMEDOUT || err == 0 ? 0 : to_errno(err);
-}
-
 static long do_nanosleep(uint64_t ureq) {
     const struct l_timespec *ts = (const struct l_timespec *)ureq;
     if (!ts || ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
         return -L_EINVAL;
-    return sleep_ns((uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec);
+    long err = sleep_ns((uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec);
+    return err ? to_errno(err) : 0;
 }
 
 static long task_id(void) {

@@ -1,6 +1,6 @@
-/* Finding a driver's service through the device manager (see
- * <tessera/runtime.h>); libposix uses it too, so nothing here may need
- * `startup`. */
+/* Offering a boot service to init, and finding a driver's service through
+ * the device manager (see <tessera/runtime.h>); libposix uses it too, so
+ * nothing here may need `startup`. */
 #include <tessera/runtime.h>
 #include <tessera/syscall.h>
 #include "idl/dm.h"
@@ -8,13 +8,11 @@
 
 #define MS 1000000ull
 
-static void pause_ns(uint64_t ns) {
-    long ep = sys_endpoint_create();
-    struct ipc_msg m;
-    if (ep >= 0) {
-        sys_ipc(HANDLE_NONE, (handle_t)ep, &m, IPC_RECV, ns);
-        sys_handle_close((handle_t)ep);
-    }
+int service_ready(handle_t bootstrap, handle_t ep) {
+    long offer = sys_handle_dup(ep, RIGHT_SEND | RIGHT_DUP | RIGHT_TRANSFER, 0);
+    if (offer < 0)
+        return (int)offer;
+    return init_ready(bootstrap, (handle_t)offer);
 }
 
 int dm_lookup_wait(handle_t dm, const char *name, uint64_t timeout_ns, handle_t *service) {
@@ -26,7 +24,7 @@ int dm_lookup_wait(handle_t dm, const char *name, uint64_t timeout_ns, handle_t 
             return err;
         if (sys_clock() >= deadline)
             return err;
-        pause_ns(20 * MS);
+        sleep_ns(20 * MS);
     }
 }
 

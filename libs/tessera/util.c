@@ -1,4 +1,4 @@
-/* Logging to the kernel log, address-space reservations, error names. */
+/* Logging to the kernel log, address-space reservations, error names, sleeping. */
 #include <common/format.h>
 #include <common/string.h>
 #include <tessera/runtime.h>
@@ -118,4 +118,19 @@ const char *err_str(long err) {
     if (err < 0)
         err = -err;
     return err < (long)(sizeof(names) / sizeof(names[0])) ? names[err] : "unknown error";
+}
+
+long sleep_ns(uint64_t ns) {
+    static handle_t quiet = HANDLE_NONE;
+    if (quiet == HANDLE_NONE) {
+        long e = sys_endpoint_create();
+        if (e < 0)
+            return e;
+        quiet = (handle_t)e;
+    }
+    struct ipc_msg m;
+    uint64_t end = sys_clock() + ns;
+    for (uint64_t now = sys_clock(); now < end; now = sys_clock())
+        sys_ipc(HANDLE_NONE, quiet, &m, IPC_RECV, end - now);
+    return 0;
 }

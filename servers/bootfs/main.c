@@ -197,12 +197,7 @@ int main(int argc, char **argv) {
     }
     ep = (handle_t)e;
     /* init mints root handles from this one (badged with each client's id). */
-    long offer = sys_handle_dup(ep, RIGHT_SEND | RIGHT_DUP | RIGHT_TRANSFER, 0);
-    if (offer < 0) {
-        log_printf("bootfs: cannot make a handle for init: %s\n", err_str(offer));
-        return 1;
-    }
-    int err = init_ready(startup.bootstrap, (handle_t)offer);
+    int err = service_ready(startup.bootstrap, ep);
     if (err < 0) {
         log_printf("bootfs: ready failed: %s\n", err_str(err));
         return 1;

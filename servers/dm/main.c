@@ -554,8 +554,7 @@ static void report_ready(void) {
                        d->loc, (unsigned long long)(BOOT_WAIT_NS / SEC));
     }
     log_printf("dm: %d devices, %d of %d drivers ready\n", num_devs, ready, drivers);
-    long offer = sys_handle_dup(ep, RIGHT_SEND | RIGHT_DUP | RIGHT_TRANSFER, 0);
-    int err = init_ready(startup.bootstrap, offer < 0 ? HANDLE_NONE : (handle_t)offer);
+    int err = service_ready(startup.bootstrap, ep);
     if (err < 0)
         log_printf("dm: ready failed: %s\n", err_str(err));
     reported = true;

@@ -97,19 +97,14 @@ static int on_flush(void *ctx, const struct ipc_msg *req, uint32_t index, const 
     int err = gpu_rects_clip(rects, len, width, height, r, &n);
     if (err)
         return err;
-    if (n && crash_after >= 0 && flushes >= crash_after) {
-        log_printf("fbdev: crash test: faulting on purpose after %ld flushes\n", flushes);
-        volatile uint32_t *volatile nowhere = NULL;
-        *nowhere = 0;
-    }
+    if (n && crash_after >= 0 && flushes >= crash_after)
+        drv_crash_on_purpose("fbdev", (unsigned long long)flushes, "flushes");
     if (n)
         flushes++;
     for (unsigned i = 0; i < n; i++)
         copy((int)index, &r[i]);
     return 0;
 }
-
-static int on_ping(void *ctx, const struct ipc_msg *req) { return 0; }
 
 static const struct gpu_device_server gpu_server = {
     .display_info = on_display_info,
@@ -119,7 +114,8 @@ static const struct gpu_device_server gpu_server = {
     .show_buffer = on_show_buffer,
     .flush = on_flush,
 };
-static const struct driver_server driver_server = {.ping = on_ping};
+
+static int dispatch(struct ipc_msg *m) { return gpu_device_dispatch(&gpu_server, NULL, m); }
 
 /* ---- start-up ---- */
 
@@ -196,8 +192,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     handle_t ep = (handle_t)e;
-    long offer = sys_handle_dup(ep, RIGHT_SEND | RIGHT_DUP | RIGHT_TRANSFER, 0);
-    err = offer < 0 ? (int)offer : drv_ready(&dev, "gpu", (handle_t)offer);
+    err = drv_ready(&dev, "gpu", ep);
     if (err) {
         log_printf("fbdev: ready failed: %s\n", err_str(err));
         return 1;
@@ -205,21 +200,5 @@ int main(int argc, char **argv) {
     log_printf("fbdev: %ux%u, %u bpp (pitch %u)%s\n", width, height, info.bpp, fb_pitch,
                fb_format_is_xrgb8888(&format) ? "" : ", converting");
 
-    struct ipc_msg m;
-    r = ipc_recv(ep, &m);
-    for (;;) {
-        if (r < 0) {
-            r = ipc_recv(ep, &m);
-            continue;
-        }
-        int d = 0;
-        if (!(m.flags & IPC_MSG_NOTIFY)) {
-            d = gpu_device_dispatch(&gpu_server, NULL, &m);
-            if (d == -E_NOSYS)
-                d = driver_dispatch(&driver_server, NULL, &m);
-            if (d == -E_NOSYS)
-                d = idl_reject(&m, -E_NOSYS);
-        }
-        r = d == 1 ? ipc_reply_recv(ep, &m) : ipc_recv(ep, &m);
-    }
+    drv_serve(ep, dispatch);
 }

@@ -471,11 +471,8 @@ static void drain(void) {
         led_again = false;
     }
     notify_subscribers();
-    if (crash_after >= 0 && stat_keys >= (uint64_t)crash_after) {
-        log_printf("ps2: crash test: faulting on purpose after %llu key events\n", (unsigned long long)stat_keys);
-        volatile uint32_t *volatile nowhere = NULL;
-        *nowhere = 0;
-    }
+    if (crash_after >= 0 && stat_keys >= (uint64_t)crash_after)
+        drv_crash_on_purpose("ps2", (unsigned long long)stat_keys, "key events");
 }
 
 /* IRQs 1 and 12 from dm, bound to ep (irq indexes 0 and 1). */
@@ -522,8 +519,7 @@ int main(int argc, char **argv) {
         }
     }
 
-    long offer = sys_handle_dup(ep, RIGHT_SEND | RIGHT_DUP | RIGHT_TRANSFER, 0);
-    err = offer < 0 ? (int)offer : drv_ready(&dev, "input", (handle_t)offer);
+    err = drv_ready(&dev, "input", ep);
     if (err < 0) {
         log_printf("ps2: ready failed: %s\n", err_str(err));
         return 1;

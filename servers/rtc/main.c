@@ -95,11 +95,8 @@ static void read_clock(void) {
 
 static int on_get_time(void *ctx, const struct ipc_msg *req, uint64_t *unix_seconds,
                        uint64_t *monotonic_ns) {
-    if (crash_after >= 0 && calls >= crash_after) {
-        log_printf("rtc: crash test: faulting on purpose after %ld get_time calls\n", calls);
-        volatile uint32_t *volatile nowhere = NULL;
-        *nowhere = 0;
-    }
+    if (crash_after >= 0 && calls >= crash_after)
+        drv_crash_on_purpose("rtc", (unsigned long long)calls, "get_time calls");
     calls++;
     if (!valid)
         return -E_IO;
@@ -109,6 +106,8 @@ static int on_get_time(void *ctx, const struct ipc_msg *req, uint64_t *unix_seco
 }
 
 static const struct rtc_server server = {.get_time = on_get_time};
+
+static int dispatch(struct ipc_msg *m) { return rtc_dispatch(&server, NULL, m); }
 
 int main(int argc, char **argv) {
     struct drv_device dev;
@@ -131,27 +130,11 @@ int main(int argc, char **argv) {
         read_clock();
     }
 
-    long offer = sys_handle_dup(ep, RIGHT_SEND | RIGHT_DUP | RIGHT_TRANSFER, 0);
-    err = offer < 0 ? (int)offer : drv_ready(&dev, "rtc", (handle_t)offer);
+    err = drv_ready(&dev, "rtc", ep);
     if (err < 0) {
         log_printf("rtc: ready failed: %s\n", err_str(err));
         return 1;
     }
 
-    struct ipc_msg m;
-    long r = ipc_recv(ep, &m);
-    for (;;) {
-        if (r < 0) {
-            r = ipc_recv(ep, &m);
-            continue;
-        }
-        if (drv_serve_ping(&m)) {   /* answered (replied) already */
-            r = ipc_recv(ep, &m);
-            continue;
-        }
-        int d = (m.flags & IPC_MSG_NOTIFY) ? 0 : rtc_dispatch(&server, NULL, &m);
-        if (d == -E_NOSYS)
-            d = idl_reject(&m, -E_NOSYS);
-        r = d == 1 ? ipc_reply_recv(ep, &m) : ipc_recv(ep, &m);
-    }
+    drv_serve(ep, dispatch);
 }

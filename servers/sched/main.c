@@ -275,8 +275,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     ep = (handle_t)e;
-    long offer = sys_handle_dup(ep, RIGHT_SEND | RIGHT_DUP | RIGHT_TRANSFER, 0);
-    int err = init_ready(startup.bootstrap, offer < 0 ? HANDLE_NONE : (handle_t)offer);
+    int err = service_ready(startup.bootstrap, ep);
     if (err)
         log_printf("sched: init did not take our ready: %s\n", err_str(err));
 

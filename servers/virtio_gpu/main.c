@@ -365,16 +365,11 @@ static int on_flush(void *ctx, const struct ipc_msg *req, uint32_t index, const 
         return err;
     if (n == 0)
         return 0;
-    if (crash_after >= 0 && flushes >= crash_after) {
-        log_printf("virtio_gpu: crash test: faulting on purpose after %ld flushes\n", flushes);
-        volatile uint32_t *volatile nowhere = NULL;
-        *nowhere = 0;
-    }
+    if (crash_after >= 0 && flushes >= crash_after)
+        drv_crash_on_purpose("virtio_gpu", (unsigned long long)flushes, "flushes");
     flushes++;
     return update((int)index, r, n, false);
 }
-
-static int on_ping(void *ctx, const struct ipc_msg *req) { return 0; }
 
 static const struct gpu_device_server gpu_server = {
     .display_info = on_display_info,
@@ -384,7 +379,8 @@ static const struct gpu_device_server gpu_server = {
     .show_buffer = on_show_buffer,
     .flush = on_flush,
 };
-static const struct driver_server driver_server = {.ping = on_ping};
+
+static int dispatch(struct ipc_msg *m) { return gpu_device_dispatch(&gpu_server, NULL, m); }
 
 /* ---- start-up ---- */
 
@@ -475,8 +471,7 @@ int main(int argc, char **argv) {
     if (err)
         die("cannot create the buffers");
 
-    long offer = sys_handle_dup(ep, RIGHT_SEND | RIGHT_DUP | RIGHT_TRANSFER, 0);
-    err = offer < 0 ? (int)offer : drv_ready(&dev, "gpu", (handle_t)offer);
+    err = drv_ready(&dev, "gpu", ep);
     if (err) {
         log_printf("virtio_gpu: ready failed: %s\n", err_str(err));
         return 1;
@@ -484,21 +479,5 @@ int main(int argc, char **argv) {
     log_printf("virtio_gpu: %ux%u (preferred %ux%u), %s\n", width, height, pref_width, pref_height,
                have_irq ? "MSI-X" : "polled");
 
-    struct ipc_msg m;
-    long r = ipc_recv(ep, &m);
-    for (;;) {
-        if (r < 0) {
-            r = ipc_recv(ep, &m);
-            continue;
-        }
-        int d = 0;
-        if (!(m.flags & IPC_MSG_NOTIFY)) {
-            d = gpu_device_dispatch(&gpu_server, NULL, &m);
-            if (d == -E_NOSYS)
-                d = driver_dispatch(&driver_server, NULL, &m);
-            if (d == -E_NOSYS)
-                d = idl_reject(&m, -E_NOSYS);
-        }
-        r = d == 1 ? ipc_reply_recv(ep, &m) : ipc_recv(ep, &m);
-    }
+    drv_serve(ep, dispatch);
 }

@@ -475,8 +475,7 @@ int main(int argc, char **argv) {
         log_printf("vm: no file system (%s); spawn will fail\n", err_str(err));
     if (init_lookup(startup.bootstrap, "sched", &sched_h))
         sched_h = HANDLE_NONE;   /* no scheduler: tasks keep the kernel's defaults */
-    long offer = sys_handle_dup(ep, RIGHT_SEND | RIGHT_DUP | RIGHT_TRANSFER, 0);
-    err = init_ready(startup.bootstrap, offer < 0 ? HANDLE_NONE : (handle_t)offer);
+    err = service_ready(startup.bootstrap, ep);
     if (err)
         log_printf("vm: init did not take our ready: %s\n", err_str(err));
 

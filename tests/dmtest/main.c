@@ -159,8 +159,7 @@ static int driver_main(const char *mode) {
     handle_t ep = (handle_t)e;
     policy_checks();
     read_random(ep);
-    long offer = sys_handle_dup(ep, RIGHT_SEND | RIGHT_DUP | RIGHT_TRANSFER, 0);
-    err = drv_ready(&dev, "dmtest", offer < 0 ? HANDLE_NONE : (handle_t)offer);
+    err = drv_ready(&dev, "dmtest", ep);
     if (err) {
         log_printf("dmtest: driver: ready failed: %s\n", err_str(err));
         return 1;
@@ -222,10 +221,7 @@ static handle_t lookup_driver(uint64_t timeout_ns, bool *saw_again) {
             *saw_again = true;
         if ((err != -E_AGAIN && err != -E_NOENT) || sys_clock() > deadline)
             return HANDLE_NONE;
-        struct ipc_msg m;
-        long ep = sys_endpoint_create();
-        sys_ipc(HANDLE_NONE, (handle_t)ep, &m, IPC_RECV, 50 * MS);   /* a short sleep */
-        sys_handle_close((handle_t)ep);
+        sleep_ns(50 * MS);
     }
 }
 
@@ -250,10 +246,7 @@ static int current_driver(uint32_t old, uint64_t timeout_ns, struct drvinfo *i, 
         if (err == 0 && i->task_id != old)
             return 0;
         /* -E_PEER: dm has not seen it end yet; the same task: not restarted yet */
-        struct ipc_msg m;
-        long ep = sys_endpoint_create();
-        sys_ipc(HANDLE_NONE, (handle_t)ep, &m, IPC_RECV, 50 * MS);
-        sys_handle_close((handle_t)ep);
+        sleep_ns(50 * MS);
     }
     return -E_TIMEDOUT;
 }
@@ -316,10 +309,7 @@ static void t_hang_restart(void) {
     struct devinfo d;
     uint64_t deadline = sys_clock() + 15 * SEC;
     while (sys_clock() < deadline && !(find(0x1af4, 0x1044, &d) >= 0 && d.restarts == 2 && d.state == 2)) {
-        struct ipc_msg m;
-        long ep = sys_endpoint_create();
-        sys_ipc(HANDLE_NONE, (handle_t)ep, &m, IPC_RECV, 100 * MS);
-        sys_handle_close((handle_t)ep);
+        sleep_ns(100 * MS);
     }
     EXPECT(d.restarts == 2 && d.state == 2);
     struct drvinfo now;
@@ -332,10 +322,7 @@ static void t_gave_up(void) {
     struct devinfo d;
     uint64_t deadline = sys_clock() + 20 * SEC;
     while (sys_clock() < deadline && !(find(0x1af4, 0x1045, &d) >= 0 && d.state == 3)) {
-        struct ipc_msg m;
-        long ep = sys_endpoint_create();
-        sys_ipc(HANDLE_NONE, (handle_t)ep, &m, IPC_RECV, 100 * MS);
-        sys_handle_close((handle_t)ep);
+        sleep_ns(100 * MS);
     }
     EXPECT(find(0x1af4, 0x1045, &d) >= 0);
     EXPECT(d.state == 3 && d.restarts == 5 && !strcmp(d.driver, "tests/dmtest"));

@@ -59,14 +59,6 @@ static bool have_display;
 
 /* ---- helpers ---- */
 
-static void sleep_ns(uint64_t ns) {
-    long ep = sys_endpoint_create();
-    struct ipc_msg m;
-    if (ep >= 0) {
-        sys_ipc(HANDLE_NONE, (handle_t)ep, &m, IPC_RECV, ns);
-        sys_handle_close((handle_t)ep);
-    }
-}
 
 static uint64_t us_since(uint64_t t0) { return (sys_clock() - t0) / 1000; }
 

@@ -81,14 +81,6 @@ static uint32_t subscribers(void) {
     return subs;
 }
 
-static void sleep_ns(uint64_t ns) {
-    long ep = sys_endpoint_create();
-    struct ipc_msg m;
-    if (ep >= 0) {
-        sys_ipc(HANDLE_NONE, (handle_t)ep, &m, IPC_RECV, ns);
-        sys_handle_close((handle_t)ep);
-    }
-}
 
 /* The wall-clock time in ns, from the rtc driver behind *rtc (looked up
  * again after a restart: then *failures counts up). */

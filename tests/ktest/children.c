@@ -79,9 +79,8 @@ static int echo_main(void) {
 static int service_main(void) {
     struct ipc_msg m;
     long ep = sys_endpoint_create();
-    sys_ipc(HANDLE_NONE, (handle_t)ep, &m, IPC_RECV, 200 * 1000000ull);   /* a 200 ms start-up */
-    long offer = sys_handle_dup((handle_t)ep, RIGHT_SEND | RIGHT_DUP | RIGHT_TRANSFER, 0);
-    int err = init_ready(startup.bootstrap, (handle_t)offer);
+    sleep_ns(200 * 1000000ull);   /* a 200 ms start-up */
+    int err = service_ready(startup.bootstrap, (handle_t)ep);
     if (err < 0) {
         log_printf("ktest-svc: ready failed: %s\n", err_str(err));
         return 1;

@@ -35,6 +35,19 @@ def _press_escape(q):
         pass
 
 
+def _end_inputtest(q, check_drops=False):
+    """Escape ends inputtest (which then says whether it lost events) and
+    init powers off with its success."""
+    _press_escape(q)
+    if check_drops:
+        done = q.wait_for(r'^inputtest: done events=(\d+) dropped=(\d+)\s*$', 30, fail_on=PANIC)
+        if done[2] != '0':
+            q.fail(f'{done[2]} events were dropped')
+    status = q.wait_exit(30)
+    if status != 1:
+        q.fail(f'QEMU exit status {status}, expected 1 (inputtest succeeded)')
+
+
 def _keys(q, start):
     return [(int(m[1]), int(m[2]), int(m[3]), m[4]) for m in KEY_RE.finditer(q.serial_text(), start)]
 
@@ -127,13 +140,7 @@ def test_input_keyboard_and_mouse():
                 q.fail(f'{button}: packets {packets}, expected a wheel total of {sign}')
 
         # Escape ends the program, which reports no lost events.
-        _press_escape(q)
-        done = q.wait_for(r'^inputtest: done events=(\d+) dropped=(\d+)\s*$', 30, fail_on=PANIC)
-        if done[2] != '0':
-            q.fail(f'{done[2]} events were dropped')
-        status = q.wait_exit(30)
-        if status != 1:
-            q.fail(f'QEMU exit status {status}, expected 1 (inputtest succeeded)')
+        _end_inputtest(q, check_drops=True)
         check_banner_once(q)
         check_no_trouble(q)
 
@@ -149,10 +156,7 @@ def test_rtc_time():
         if abs(guest - host) > 5:
             q.fail(f'guest RTC says {guest}, host clock {host:.0f} (off by {guest - host:.0f} s)')
         q.wait_for(READY_LINE, 60, fail_on=TROUBLE)
-        _press_escape(q)
-        status = q.wait_exit(30)
-        if status != 1:
-            q.fail(f'QEMU exit status {status}, expected 1 (inputtest succeeded)')
+        _end_inputtest(q)
 
 
 def test_ps2_no_controller():
@@ -195,13 +199,7 @@ def test_ps2_restart():
             q.wait_for(crash, 30, start=start, fail_on=PANIC)
             q.wait_for(ended, 30, start=start, fail_on=PANIC)
             q.wait_for(resubscribed, 60, start=start, fail_on=trouble)
-        _press_escape(q)
-        done = q.wait_for(r'^inputtest: done events=(\d+) dropped=(\d+)\s*$', 30, fail_on=PANIC)
-        if done[2] != '0':
-            q.fail(f'{done[2]} events were dropped')
-        status = q.wait_exit(30)
-        if status != 1:
-            q.fail(f'QEMU exit status {status}, expected 1 (inputtest succeeded)')
+        _end_inputtest(q, check_drops=True)
         check_banner_once(q)
 
 
@@ -225,10 +223,7 @@ def test_rtc_restart():
         if not m or abs(int(m[1]) - time.time()) > 10:
             q.fail(f'guest RTC says {m and m[1]}, host clock {time.time():.0f}')
         q.wait_for(READY_LINE, 60, fail_on=trouble)
-        _press_escape(q)
-        status = q.wait_exit(30)
-        if status != 1:
-            q.fail(f'QEMU exit status {status}, expected 1 (inputtest succeeded)')
+        _end_inputtest(q)
 
 
 def count_lines(q, pattern):

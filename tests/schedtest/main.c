@@ -33,16 +33,6 @@ static uint32_t num_cpus = 1;
 
 /* ---- helpers ---- */
 
-static void sleep_ns(uint64_t ns) {
-    static handle_t ep = HANDLE_NONE;
-    if (ep == HANDLE_NONE)
-        ep = (handle_t)sys_endpoint_create();
-    struct ipc_msg m;
-    uint64_t end = sys_clock() + ns;
-    for (uint64_t now = sys_clock(); now < end; now = sys_clock())
-        sys_ipc(HANDLE_NONE, ep, &m, IPC_RECV, end - now);
-}
-
 static uint64_t cpu_time(handle_t task) {
     struct sched_info si;
     return sys_sched_info(task, &si) == 0 ? si.cpu_time_ns : 0;
@@ -383,22 +373,40 @@ static void test_priority_preemption(void) {
     end_child(&high);
 }
 
+/*
+ * Two endless hogs at HOG_PRIO with quantum_ms, on the CPUs of affinity_a
+ * and affinity_b: after warm_ms under way, the CPU time each gets in
+ * window_ms (and the wall time that took). False if they could not be set up.
+ */
+static bool run_two_hogs(int quantum_ms, uint32_t affinity_a, uint32_t affinity_b, uint64_t warm_ms,
+                         uint64_t window_ms, uint64_t *da, uint64_t *db, uint64_t *wall) {
+    struct child a, b;
+    EXPECT(start_child(&a, "hog 0", HANDLE_NONE));
+    EXPECT(start_child(&b, "hog 0", HANDLE_NONE));
+    EXPECT(set_sched(&a, HOG_PRIO, quantum_ms, quantum_ms, affinity_a));
+    EXPECT(set_sched(&b, HOG_PRIO, quantum_ms, quantum_ms, affinity_b));
+    bool ok = !current_failed;
+    if (ok) {
+        open_gate(&a);
+        open_gate(&b);
+        sleep_ns(warm_ms * MS);
+        uint64_t a0 = cpu_time(a.task), b0 = cpu_time(b.task), t0 = sys_clock();
+        sleep_ns(window_ms * MS);
+        *da = cpu_time(a.task) - a0;
+        *db = cpu_time(b.task) - b0;
+        *wall = sys_clock() - t0;
+    }
+    end_child(&a);
+    end_child(&b);
+    return ok;
+}
+
 static void test_round_robin_fairness(void) {
     EXPECT(above_hogs());
     if (current_failed)
         return;
-    struct child a, b;
-    EXPECT(start_child(&a, "hog 0", HANDLE_NONE));
-    EXPECT(start_child(&b, "hog 0", HANDLE_NONE));
-    EXPECT(set_sched(&a, HOG_PRIO, 30, 30, 1));
-    EXPECT(set_sched(&b, HOG_PRIO, 30, 30, 1));
-    if (!current_failed) {
-        open_gate(&a);
-        open_gate(&b);
-        sleep_ns(100 * MS);   /* both are under way */
-        uint64_t a0 = cpu_time(a.task), b0 = cpu_time(b.task), t0 = sys_clock();
-        sleep_ns(2000 * MS);
-        uint64_t da = cpu_time(a.task) - a0, db = cpu_time(b.task) - b0, wall = sys_clock() - t0;
+    uint64_t da, db, wall;
+    if (run_two_hogs(30, 1, 1, 100, 2000, &da, &db, &wall)) {
         uint64_t mean = (da + db) / 2, diff = da > db ? da - db : db - da;
         log_printf("schedtest: two hogs on one CPU: %lu and %lu ms in %lu ms\n", da / MS, db / MS, wall / MS);
         /* Each within 10% of an even share. (Under TCG a host stall is
@@ -406,8 +414,6 @@ static void test_round_robin_fairness(void) {
         EXPECT(diff * 10 <= mean * 2);
         EXPECT((da + db) * 10 >= wall * 8);     /* and they had the CPU */
     }
-    end_child(&a);
-    end_child(&b);
 }
 
 static bool cpus_within(handle_t task, uint32_t mask, int samples) {
@@ -456,23 +462,11 @@ static void test_smp_parallel(void) {
     EXPECT(above_hogs());
     if (current_failed)
         return;
-    struct child a, b;
-    EXPECT(start_child(&a, "hog 0", HANDLE_NONE));
-    EXPECT(start_child(&b, "hog 0", HANDLE_NONE));
-    EXPECT(set_sched(&a, HOG_PRIO, 20, 20, 1));
-    EXPECT(set_sched(&b, HOG_PRIO, 20, 20, 2));
-    if (!current_failed) {
-        open_gate(&a);
-        open_gate(&b);
-        sleep_ns(50 * MS);
-        uint64_t a0 = cpu_time(a.task), b0 = cpu_time(b.task), t0 = sys_clock();
-        sleep_ns(600 * MS);
-        uint64_t da = cpu_time(a.task) - a0, db = cpu_time(b.task) - b0, wall = sys_clock() - t0;
+    uint64_t da, db, wall;
+    if (run_two_hogs(20, 1, 2, 50, 600, &da, &db, &wall)) {
         log_printf("schedtest: hogs on CPU 0 and 1: %lu and %lu ms in %lu ms\n", da / MS, db / MS, wall / MS);
         EXPECT(da * 10 >= wall * 7 && db * 10 >= wall * 7);
     }
-    end_child(&a);
-    end_child(&b);
 }
 
 static void test_quantum_event_reaches_scheduler(void) {

@@ -28,8 +28,9 @@ struct drv_device {
 
 /* Connects to dm through startup.given and reads the device's identity. */
 int drv_open(struct drv_device *dev);
-/* The driver is up: offers `service` (a send handle) to clients as `name`. */
-int drv_ready(struct drv_device *dev, const char *name, handle_t service);
+/* The driver is up: offers its endpoint `ep` (dm gets a send handle to it)
+ * to clients as `name`. */
+int drv_ready(struct drv_device *dev, const char *name, handle_t ep);
 /* dm pings each driver's service endpoint every 2 s (driver.ping in
  * device.idl) and restarts a driver that does not answer within 2 s. A
  * driver's loop hands each message it receives here first: if it is a ping,
@@ -37,7 +38,16 @@ int drv_ready(struct drv_device *dev, const char *name, handle_t service);
  * drv_wait answers pings by itself. */
 struct ipc_msg;
 bool drv_serve_ping(struct ipc_msg *m);
-
+/* The loop of a driver that only answers calls: receives on ep for ever,
+ * answers pings, ignores notifications, and hands every other message to
+ * `dispatch` (its IDL <if>_dispatch with its server: 1 = reply in m,
+ * -E_NOSYS = not one of ours, refused). */
+__attribute__((noreturn)) void drv_serve(handle_t ep, int (*dispatch)(struct ipc_msg *m));
+/* Restart tests (the NAME.crash_after=N options): logs "NAME: crash test:
+ * faulting on purpose after COUNT WHAT" and faults, so that dm sees a
+ * driver crash like any other. */
+__attribute__((noreturn)) void drv_crash_on_purpose(const char *driver, unsigned long long count,
+                                                    const char *what);
 /* ---- registers ---- */
 
 struct drv_mmio {

@@ -56,6 +56,15 @@ long spawn_program(const struct spawn_request *req);
 
 const char *err_str(long err);
 
+/* Sleeps for at least ns nanoseconds (a receive with a timeout on an
+ * endpoint of its own that nobody sends to). 0, or a negative E_* code if
+ * there is no endpoint to wait on. */
+long sleep_ns(uint64_t ns);
+
+/* A boot service is up: offers its endpoint ep (init gets a send handle to
+ * it, from which it mints its clients' handles) through bootstrap. */
+int service_ready(handle_t bootstrap, handle_t ep);
+
 /* A driver's service (dm.lookup: "gpu", "input", "rtc", ...) through the
  * device manager, which init offers as "dm"; -E_AGAIN (the driver is
  * starting or being restarted) is retried every 20 ms for up to timeout_ns.
