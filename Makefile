@@ -12,7 +12,7 @@ ISO := $(BUILD)/tessera.iso
 KERNEL := $(BUILD)/kernel/kernel.elf
 SETUP_STAMP := $(BUILD)/.setup-done
 
-.PHONY: all run test bench debug clean setup host-tests
+.PHONY: all run test bench debug clean setup host-tests fuzz
 .DELETE_ON_ERROR:
 .SECONDARY:
 all: $(ISO)
@@ -148,7 +148,8 @@ $(ISO): $(KERNEL) $(BUILD)/boot.tar iso/grub.cfg $(BUILD)/user/libposix.a
 # ---- host unit tests (ASan + UBSan) ----
 HOST_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
     -fno-omit-frame-pointer -DCOMMON_HOST_TEST -Wall -Wno-unused-function \
-    -I kernel/abi -I libs/common/include -I libs/tessera/include -I tests/host -I $(BUILD)/gen/host
+    -I kernel/abi -I libs/common/include -I libs/tessera/include -I libs/libui/include -I tests/host \
+    -I $(BUILD)/gen/host
 HOST_COMMON := $(filter-out libs/common/string.c,$(wildcard libs/common/*.c))
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 HOST_IDL := $(patsubst tests/host/idl/%.idl,$(BUILD)/gen/host/%.h,$(wildcard tests/host/idl/*.idl))
@@ -156,8 +157,8 @@ $(BUILD)/gen/host/%.h: tests/host/idl/%.idl tools/idlgen.py
 	@mkdir -p $(dir $@)
 	$(PYTHON) tools/idlgen.py $< -o $@
 # Kernel sources a host test exercises are named in its "// host-test-uses:" line.
-HOST_TESTED_SRCS := $(wildcard kernel/core/*.[ch] servers/*/*.[ch] libs/*/*.[ch])
-$(BUILD)/host/%: tests/host/%.c $(HOST_COMMON) $(HOST_IDL) tests/host/test.h $(HOST_TESTED_SRCS) | $(SETUP_STAMP)
+HOST_TESTED_SRCS := $(wildcard kernel/core/*.[ch] servers/*/*.[ch] libs/*/*.[ch] apps/*/*.[ch])
+$(BUILD)/host/%: tests/host/%.c $(HOST_COMMON) $(HOST_IDL) $(wildcard tests/host/*.h) $(HOST_TESTED_SRCS) | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
 	@echo '  HOSTCC  $@'
 	@$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_COMMON) \
@@ -173,7 +174,24 @@ $(BUILD)/host/test_cairo_host: tests/cairo/check-host.sh $(BUILD)/cairo/render-h
 	@printf '#!/bin/sh\nexec bash %s %s\n' "$(CURDIR)/tests/cairo/check-host.sh" "$(CURDIR)/$(BUILD)" > $@
 	@chmod +x $@
 HOST_TESTS += $(BUILD)/host/test_cairo_host
+# The content-tree decoder under libFuzzer (clang 14): a bounded run in
+# `make test` from the seed corpus tests/fuzz/gen_corpus.py writes into
+# build/fuzz/corpus; `make fuzz` runs longer.
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DCOMMON_HOST_TEST \
+    -I kernel/abi -I libs/common/include -I libs/tessera/include -I libs/libui/include
+FUZZ_SRCS := tests/fuzz/fuzz_tree.c servers/gui/tree.c servers/gui/layout.c servers/gui/diff.c servers/gui/theme.c
+$(BUILD)/fuzz/fuzz_tree: $(FUZZ_SRCS) $(wildcard servers/gui/*.h libs/libui/include/ui/*.h) | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	@echo '  FUZZCC  $@'
+	@clang-14 $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+$(BUILD)/host/test_fuzz_tree: tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_tree
+	@mkdir -p $(dir $@)
+	@printf '#!/bin/sh\nexec bash %s %s 20\n' "$(CURDIR)/tests/fuzz/run.sh" "$(CURDIR)/$(BUILD)" > $@
+	@chmod +x $@
+HOST_TESTS += $(if $(wildcard tests/fuzz/fuzz_tree.c),$(BUILD)/host/test_fuzz_tree)
 host-tests: $(HOST_TESTS)
+fuzz: $(BUILD)/fuzz/fuzz_tree
+	bash tests/fuzz/run.sh $(BUILD) 600
 
 # ---- the two commands ----
 run: $(ISO)
@@ -187,6 +205,6 @@ bench: $(ISO)
 
 clean:
 	rm -rf $(BUILD)/kernel $(BUILD)/user $(BUILD)/bootfs $(BUILD)/iso $(BUILD)/host $(BUILD)/gen $(BUILD)/cairo \
-	    $(BUILD)/boot.tar $(ISO)
+	    $(BUILD)/boot.tar $(BUILD)/libui $(BUILD)/fuzz $(ISO)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

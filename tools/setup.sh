@@ -26,6 +26,8 @@ PACKAGES=(
     mtools
     ovmf
     fonts-dejavu-core
+    clang-14
+    libclang-rt-14-dev
 )
 
 if [ -n "${TESSERA_EXTRA_PACKAGES:-}" ]; then

@@ -1,6 +1,7 @@
 /*
- * init: starts the boot services from /etc/boot.conf, waits for them to report
- * ready, prints TESSERA READY, then serves spawn requests and runs the tests or
+ * init: starts the boot services from /etc/boot.conf (on a normal boot the
+ * desktop, servers/gui, among them), waits for them to report ready, prints
+ * TESSERA READY, then serves spawn and kill requests and runs the tests or
  * benchmarks asked for on the boot command line.
  */
 #include <common/cmdline.h>
@@ -128,6 +129,8 @@ static long start_program(const char *name, const char *path, const char *args, 
     memcpy(argbuf, args, n);
     argbuf[n] = 0;
     struct service *vm = find_service("vm");
+    /* vm serves only the tasks it started: boot services marked `paged` in
+     * boot.conf (musl programs such as the gui) are started by it too. */
     if (!boot_service && vm && vm->ready && !vm->ended && vm->offered != HANDLE_NONE) {
         for (char *p = argbuf; *p; p++)
             if (*p == ' ')
@@ -213,13 +216,66 @@ static int on_lookup(void *ctx, const struct ipc_msg *req, const char *name, han
     return -E_NOENT;
 }
 
+/* Programs started through spawn, which kill may end (boot services not). */
+#define MAX_PROGRAMS 64
+static struct program {
+    uint32_t id;
+    handle_t task;   /* RIGHT_CONTROL | RIGHT_WATCH, or HANDLE_NONE */
+} programs[MAX_PROGRAMS];
+
+static bool program_alive(const struct program *p) {
+    struct task_info info;
+    return p->task != HANDLE_NONE && sys_task_info(p->task, &info) == 0 && info.state != TASK_STATE_DEAD;
+}
+
+static void remember_program(handle_t task) {
+    struct task_info info;
+    long h = sys_handle_dup(task, RIGHT_CONTROL | RIGHT_WATCH, 0);
+    if (h < 0 || sys_task_info((handle_t)h, &info) < 0) {
+        if (h >= 0)
+            sys_handle_close((handle_t)h);
+        return;
+    }
+    for (int i = 0; i < MAX_PROGRAMS; i++) {
+        struct program *p = &programs[i];
+        if (p->task != HANDLE_NONE && program_alive(p))
+            continue;
+        if (p->task != HANDLE_NONE)
+            sys_handle_close(p->task);   /* a slot of an ended program */
+        p->id = info.id;
+        p->task = (handle_t)h;
+        return;
+    }
+    sys_handle_close((handle_t)h);   /* 64 running programs: this one cannot be killed by id */
+}
+
 static int on_spawn(void *ctx, const struct ipc_msg *req, const char *path, const char *args,
                     handle_t give, handle_t *task) {
     long t = start_program(basename(path), path, args, 0, give, false);
     if (t < 0)
         return (int)t;
+    remember_program((handle_t)t);
     *task = (handle_t)t;
     return 0;
+}
+
+static int on_kill(void *ctx, const struct ipc_msg *req, uint32_t task_id) {
+    for (int i = 0; i < num_services; i++) {
+        struct task_info info;
+        if (!services[i].ended && sys_task_info(services[i].task, &info) == 0 && info.id == task_id)
+            return -E_PERM;
+    }
+    for (int i = 0; i < MAX_PROGRAMS; i++) {
+        struct program *p = &programs[i];
+        if (p->task == HANDLE_NONE || p->id != task_id || !program_alive(p))
+            continue;
+        long err = sys_task_kill(p->task);
+        if (err < 0)
+            return (int)err;
+        log_printf("init: killed task %u at task %u's request\n", task_id, req->sender);
+        return 0;
+    }
+    return -E_NOENT;
 }
 
 /* Boot services (and init) are scheduled as system tasks. */
@@ -245,9 +301,20 @@ static void hand_services_to_sched(void) {
             hand_to_sched(services[i].task);
 }
 
-static const struct init_server server = {.ready = on_ready, .lookup = on_lookup, .spawn = on_spawn};
+static const struct init_server server = {.ready = on_ready, .lookup = on_lookup, .spawn = on_spawn, .kill = on_kill};
 
 /* ---- boot services ---- */
+
+/* A normal boot ends on the desktop; tests and benchmarks run without one
+ * unless they ask for it (init.desktop). */
+static bool desktop_boot(void) {
+    if (cmdline_has(boot->cmdline, "init.desktop"))
+        return true;
+    char name[64];
+    return !cmdline_has(boot->cmdline, "init.no_desktop") &&
+           !(cmdline_get(boot->cmdline, "test", name, sizeof(name)) && name[0]) &&
+           !(cmdline_get(boot->cmdline, "bench", name, sizeof(name)) && name[0]);
+}
 
 static void start_services(const char *conf, size_t len) {
     char line[256];
@@ -276,7 +343,7 @@ static void start_services(const char *conf, size_t len) {
             continue;
         int first = 0;
         if (!strcmp(words[0], "when") && w >= 2) {
-            if (!cmdline_has(boot->cmdline, words[1]))
+            if (!strcmp(words[1], "desktop") ? !desktop_boot() : !cmdline_has(boot->cmdline, words[1]))
                 continue;
             first = 2;
         }
@@ -292,6 +359,7 @@ static void start_services(const char *conf, size_t len) {
         const char *name = words[first + 1], *path = words[first + 2];
         char args[128] = "";
         handle_t give = HANDLE_NONE;
+        bool paged = false;
         for (int i = first + 3, off = 0; i < w && off < (int)sizeof(args); i++) {
             if (!strcmp(words[i], "give=archive")) {   /* read-only boot archive */
                 long h = sys_handle_dup(boot->archive, RIGHT_READ | RIGHT_TRANSFER, 0);
@@ -300,6 +368,10 @@ static void start_services(const char *conf, size_t len) {
             }
             if (!strncmp(words[i], "after=", 6)) {
                 wait_for_service(words[i] + 6);
+                continue;
+            }
+            if (!strcmp(words[i], "paged")) {          /* vm loads and pages it (musl programs) */
+                paged = true;
                 continue;
             }
             if (!strcmp(words[i], "give=system")) {    /* the root resource */
@@ -313,7 +385,7 @@ static void start_services(const char *conf, size_t len) {
         memcpy(s->name, name, nl);
         s->name[nl] = 0;
         s->offered = HANDLE_NONE;
-        long t = start_program(s->name, path, args, (uint64_t)num_services + 1, give, true);
+        long t = start_program(s->name, path, args, (uint64_t)num_services + 1, give, !paged);
         if (t < 0) {
             log_printf("init: cannot start %s (%s): %s\n", s->name, path, err_str(t));
             continue;
@@ -409,6 +481,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     collect_boot_env(boot->cmdline);
+    for (int i = 0; i < MAX_PROGRAMS; i++)
+        programs[i].task = HANDLE_NONE;   /* 0 would be HANDLE_SELF */
     long e = sys_endpoint_create();
     if (e < 0) {
         log_printf("init: cannot create an endpoint: %s\n", err_str(e));
@@ -448,13 +522,6 @@ int main(int argc, char **argv) {
         }
         fmt_snprintf(args, sizeof(args), "bench %s", slash ? slash + 1 : name);
         start_test(program, args);
-    } else if (!cmdline_has(boot->cmdline, "init.no_desktop")) {
-        /* A normal boot: the desktop. */
-        long t = start_program("gui", "servers/gui", "", 0, HANDLE_NONE, false);
-        if (t < 0)
-            log_printf("init: cannot start the desktop (servers/gui): %s\n", err_str(t));
-        else
-            sys_handle_close((handle_t)t);
     }
     for (;;)
         serve_one(0);

@@ -8,6 +8,7 @@
  * badge: their task id on handles init minted for them, or PAGER_BADGE|slot on
  * the pager handle we gave the kernel for them.
  */
+#include <common/elf.h>
 #include <common/string.h>
 #include <tessera/runtime.h>
 #include <tessera/syscall.h>
@@ -43,6 +44,7 @@ struct client {
     int nregions;
     uint64_t next_va;      /* where the next mapping without an address goes */
     uint64_t mapped;       /* bytes of regions */
+    uint64_t image;        /* bytes of its program segments and stack (mapped at spawn, no regions) */
 };
 
 static struct client clients[MAX_CLIENTS];
@@ -294,6 +296,19 @@ static int on_stats(void *ctx, const struct ipc_msg *req, uint32_t *tasks, uint6
     return 0;
 }
 
+static int on_task_memory(void *ctx, const struct ipc_msg *req, uint32_t index, uint32_t *task_id,
+                          uint64_t *bytes) {
+    uint32_t n = 0;
+    for (int i = 0; i < MAX_CLIENTS; i++) {
+        if (!clients[i].used || n++ != index)
+            continue;
+        *task_id = clients[i].task_id;
+        *bytes = clients[i].image + clients[i].mapped;
+        return 0;
+    }
+    return -E_NOENT;
+}
+
 /* ---- program loading ---- */
 
 static const char *basename(const char *path) {
@@ -364,6 +379,19 @@ static int read_file(const char *path, void **data, size_t *size, handle_t *mem)
     return 0;
 }
 
+/* What spawn_program maps for a program: its loadable segments and its stack. */
+static uint64_t image_bytes(const void *elf, size_t size) {
+    struct elf_image img;
+    struct elf_segment seg;
+    size_t it = 0;
+    uint64_t total = USER_STACK_SIZE;
+    if (elf_parse(&img, elf, size, USER_SPACE_END) != ELF_OK)
+        return 0;
+    while (elf_next_load(&img, &it, &seg))
+        total += ((seg.vaddr + seg.memsz + PAGE - 1) & ~(PAGE - 1)) - (seg.vaddr & ~(PAGE - 1));
+    return total;
+}
+
 static int on_spawn(void *ctx, const struct ipc_msg *req, const char *path, const char *args, const char *env,
                     handle_t bootstrap, handle_t give, handle_t *task) {
     int slot = -1;
@@ -395,6 +423,7 @@ static int on_spawn(void *ctx, const struct ipc_msg *req, const char *path, cons
         .start_flags = sched_h != HANDLE_NONE ? TASK_START_WAIT_SCHED : 0,
     };
     long t = pager < 0 ? pager : spawn_program(&sr);
+    uint64_t image = t < 0 ? 0 : image_bytes(elf, size);
     if (pager >= 0)
         sys_handle_close((handle_t)pager);   /* the kernel keeps its own reference */
     sys_vm_unmap(HANDLE_SELF, (uintptr_t)elf, (size + PAGE - 1) & ~(PAGE - 1));
@@ -409,6 +438,7 @@ static int on_spawn(void *ctx, const struct ipc_msg *req, const char *path, cons
     c->used = true;
     c->task_id = info.id;
     c->next_va = MMAP_BASE;
+    c->image = image;
     /* We keep a handle with control (to map into it); the caller gets one to watch and end it. */
     c->task = (handle_t)t;
     num_clients++;
@@ -433,6 +463,7 @@ static int on_spawn(void *ctx, const struct ipc_msg *req, const char *path, cons
 static const struct vm_server server = {
     .map_anon = on_map_anon, .unmap = on_unmap, .protect = on_protect,
     .map_object = on_map_object, .spawn = on_spawn, .stats = on_stats,
+    .task_memory = on_task_memory,
 };
 
 /* ---- page faults ---- */

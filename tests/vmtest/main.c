@@ -66,6 +66,32 @@ static void test_lazy_anonymous_memory(void) {
     EXPECT(free_bytes() + 512 * 1024 >= before);   /* back (less the vm's own books) */
 }
 
+/* The bytes vm reports for a task (task_memory), or 0 if it does not list it. */
+static uint64_t task_memory_of(uint32_t task_id) {
+    uint32_t id = 0;
+    uint64_t bytes = 0;
+    for (uint32_t i = 0; vm_task_memory(vm, i, &id, &bytes) == 0; i++)
+        if (id == task_id)
+            return bytes;
+    return 0;
+}
+
+static void test_task_memory(void) {
+    struct task_info me;
+    EXPECT(sys_task_info(HANDLE_SELF, &me) == 0);
+    uint64_t before = task_memory_of(me.id);
+    EXPECT(before >= USER_STACK_SIZE);   /* at least our program and stack */
+    uint64_t addr = 0;
+    EXPECT(vm_map_anon(vm, 0, 1 * MiB, PROT_R | PROT_W, 0, &addr) == 0 && addr);
+    memset((void *)addr, 1, 1 * MiB);
+    EXPECT(task_memory_of(me.id) >= before + 1 * MiB);
+    EXPECT(vm_unmap(vm, addr, 1 * MiB) == 0);
+    EXPECT(task_memory_of(me.id) == before);
+    uint32_t id = 0;
+    uint64_t bytes = 0;
+    EXPECT(vm_task_memory(vm, 100000, &id, &bytes) == -E_NOENT);
+}
+
 static void test_absurd_requests(void) {
     uint64_t addr = 0;
     EXPECT(vm_map_anon(vm, 0, 1ull << 40, PROT_R | PROT_W, 0, &addr) == -E_NOMEM);
@@ -313,6 +339,7 @@ int main(int argc, char **argv) {
     }
     run("lazy_anonymous_memory", test_lazy_anonymous_memory);
     run("absurd_requests", test_absurd_requests);
+    run("task_memory", test_task_memory);
     run("fixed_and_partial_unmap", test_fixed_and_partial_unmap);
     run("faults_end_only_the_task", test_faults_end_only_the_task);
     run("shared_memory_by_handle", test_shared_memory_by_handle);
