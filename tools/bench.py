@@ -108,16 +108,18 @@ def desktop_session(timeout):
     with Qemu(firmware='bios', memory='64M', name='bench-desktop') as q, tempfile.TemporaryDirectory() as tmp:
         q.start()
         d = Desktop(q, tmp)
-        hello = d.open_app('Hello', 'My first application', 0)
-        d.open_app('Clock', 'Clock', 0)
-        term = d.open_app('Terminal', 'Terminal', 0)
-        q.wait_for(r'^terminal: started', timeout, fail_on=r'PANIC')
+        hello = d.open_app('Hello', 'My first application')
+        d.open_app('Clock', 'Clock')
+        start = len(q.serial_text())
+        term = d.open_app('Terminal', 'Terminal', start)
+        q.wait_for(r'^terminal: started', timeout, start=start, fail_on=r'PANIC')
         start = len(q.serial_text())
         d.click(int(hello['x']) + 40, int(hello['y']) + 10)   # raise hello
         d.click(int(hello['cx']) + 40, int(hello['cy']) + 72)
         lat = q.wait_for(r'^gui: click to present (?P<us>\d+) us\s*$', timeout, start=start, fail_on=r'PANIC')
         d.click(int(term['cx']) + 40, int(term['cy']) + int(term['h']) - 50)
-        q.type_keys(list('mem') + ['ret'])
+        d.type_text('mem')
+        q.type_keys(['ret'])
         mem = q.wait_for(r'^terminal: memory (?P<line>.*)$', timeout, start=start, fail_on=r'PANIC')
         return int(lat['us']), mem['line'].strip()
 

@@ -84,6 +84,14 @@ long ui__encode(struct ui_widget *win, void *buf, size_t cap, uint32_t generatio
         n.padding = w->padding;
         n.spacing = w->spacing;
         n.value = w->value;
+        if (w->kind == UI_KIND_LIST && w->value >= 0) {
+            /* A selection past the last item (the list was emptied) is none. */
+            int items = 0;
+            for (struct ui_widget *c = w->first_child; c; c = c->next)
+                items++;
+            if (w->value >= items)
+                n.value = -1;
+        }
         n.min = w->min;
         n.max = w->max;
         n.radius = w->radius;

@@ -77,7 +77,9 @@ void client_post(struct window *w, struct ui_event *ev) {
     c->head++;
     __atomic_store_n(&c->ring->head, c->head, __ATOMIC_RELEASE);
     c->notify_due = true;
-    if (ev->type == UI_EVENT_CLICK && !c->click_ns)
+    /* The latest click is what the next commit answers (an older one the
+     * app did not answer with a commit would count its idle time). */
+    if (ev->type == UI_EVENT_CLICK)
         c->click_ns = ev->time_ns;
 }
 

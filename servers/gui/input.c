@@ -397,6 +397,32 @@ static void key_event(const struct input_event *in) {
             send(w, UI_EVENT_CHANGE, f->id, !f->value, in);
         return;
     }
+    /* Arrow keys choose in a focused list and move a focused slider. */
+    if (f && f->kind == UI_KIND_LIST && f->child_count > 0) {
+        int32_t last = (int32_t)f->child_count - 1, to = f->value;
+        if (in->code == INPUT_KEY_UP)
+            to = f->value < 0 ? last : f->value - 1;
+        else if (in->code == INPUT_KEY_DOWN)
+            to = f->value + 1;
+        else if (in->code == INPUT_KEY_HOME)
+            to = 0;
+        else if (in->code == INPUT_KEY_END)
+            to = last;
+        to = to < 0 ? 0 : to > last ? last : to;
+        if (to != f->value && (f->handlers & UI_WANT_SELECT))
+            send(w, UI_EVENT_SELECT, f->id, to, in);
+        if (to != f->value || in->code == INPUT_KEY_UP || in->code == INPUT_KEY_DOWN)
+            return;
+    }
+    if (f && f->kind == UI_KIND_SLIDER && (in->code == INPUT_KEY_LEFT || in->code == INPUT_KEY_RIGHT)) {
+        int64_t step = ((int64_t)f->max - f->min) / 20;
+        step = step < 1 ? 1 : step;
+        int64_t to = f->value + (in->code == INPUT_KEY_RIGHT ? step : -step);
+        to = to < f->min ? f->min : to > f->max ? f->max : to;
+        if (to != f->value && (f->handlers & UI_WANT_CHANGE))
+            send(w, UI_EVENT_CHANGE, f->id, (int32_t)to, in);
+        return;
+    }
     uint32_t node;
     if (f && f->kind == UI_KIND_TEXT_INPUT && (f->handlers & UI_WANT_KEY))
         node = f->id;

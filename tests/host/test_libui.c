@@ -350,6 +350,25 @@ TEST(encode_limits) {
     close_all_windows();
 }
 
+/* Bytes that are not UTF-8 (a stray Latin-1 byte, a lone continuation
+ * byte, an overlong, a surrogate) become U+FFFD instead of costing the app
+ * its window: the server refuses a tree with bad UTF-8. */
+TEST(invalid_utf8_is_replaced) {
+    ui_window_t win = ui_window();
+    ui_text_t text = ui_text();
+    ui_text_set_body(text, "caf\xe9 \x80 \xc0\xaf \xed\xa0\x80 ok \xe2\x82\xac");
+    ui_add(win, text);
+    struct ui_tree t;
+    CHECK_EQ(round_trip(win, &t), 0);
+    const struct ui_node *n = node(&t, text);
+    CHECK(n != NULL);
+    if (n)
+        CHECK(strcmp(n->text, "caf\xef\xbf\xbd \xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd "
+                              "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd ok \xe2\x82\xac") == 0);
+    ui_tree_free(&t);
+    close_all_windows();
+}
+
 /* ---- text editing ---- */
 
 static enum ui_edit_result key(ui_text_input_t in, uint32_t k, uint32_t ch, uint16_t mods) {

@@ -24,6 +24,9 @@ SHOWN = (r'^gui: window (?P<win>\d+) "(?P<title>{title})" of task (?P<task>\d+) 
          r'(?P<x>-?\d+),(?P<y>-?\d+) (?P<w>\d+)x(?P<h>\d+) content at (?P<cx>-?\d+),(?P<cy>-?\d+)\s*$')
 
 
+STEP = 100   # pixels per injected pointer move
+
+
 class Desktop:
     """A booted desktop and a pointer we know the position of."""
 
@@ -32,19 +35,21 @@ class Desktop:
         m = q.wait_for(DESKTOP, 120, fail_on=PANIC)
         self.w, self.h = int(m['w']), int(m['h'])
         q.wait_for(READY, 120, fail_on=PANIC)
-        # The pointer starts somewhere; push it into the top-left corner
-        # (motion is 1:1 and clamped), then it is at 0,0.
-        self.x = self.y = 0
-        self.move_to(-3 * self.w, -3 * self.h, absolute=False)
-        self.x = self.y = 0
+        # The pointer starts at the centre of the screen; motion is 1:1.
+        self.x, self.y = self.w // 2, self.h // 2
         self.shots = 0
 
-    def move_to(self, x, y, absolute=True):
-        dx, dy = (x - self.x, y - self.y) if absolute else (x, y)
-        # PS/2 packets carry at most 255 per axis; QEMU splits bigger moves.
-        self.q.mouse_move_rel(dx, dy)
-        self.x, self.y = x, y
-        time.sleep(0.3)
+    def move_to(self, x, y):
+        """QEMU turns a relative move into PS/2 packets a few at a time, so
+        big moves go in steps (or later clicks would land early)."""
+        while (self.x, self.y) != (x, y):
+            dx = max(-STEP, min(STEP, x - self.x))
+            dy = max(-STEP, min(STEP, y - self.y))
+            self.q.mouse_move_rel(dx, dy)
+            self.x += dx
+            self.y += dy
+            time.sleep(0.05)
+        time.sleep(0.25)
 
     def click(self, x, y, button='left'):
         self.move_to(x, y)
@@ -63,6 +68,12 @@ class Desktop:
         self.q.mouse_button('left', False)
         time.sleep(0.3)
 
+    QCODES = {' ': 'spc', '.': 'dot', '/': 'slash', '-': 'minus', '=': 'equal', ',': 'comma'}
+
+    def type_text(self, text):
+        """Lower-case letters, digits and a little punctuation, as keys."""
+        self.q.type_keys([self.QCODES.get(c, c) for c in text])
+
     def park_pointer(self):
         """Out of the way of what is compared (bottom-right corner)."""
         self.move_to(self.w - 1, self.h - 1)
@@ -80,10 +91,13 @@ class Desktop:
         if why:
             self.q.fail(why)
 
-    def open_app(self, name, title, since):
+    def open_app(self, name, title, start=None):
         """Start menu (top-left corner) -> the app called `name`; returns the
-        SHOWN match of its window."""
-        start = len(self.q.serial_text())
+        SHOWN match of its window. Serial output from `start` on (default:
+        now) is searched, so the app's own start-up lines can be waited for
+        from the same place."""
+        if start is None:
+            start = len(self.q.serial_text())
         self.click(20, 12)
         self.q.wait_for(r'^gui: start menu open\s*$', 20, start=start, fail_on=PANIC)
         time.sleep(0.3)
@@ -130,8 +144,9 @@ def test_desktop_session():
         q.wait_for(r'^gui: start menu closed\s*$', 20, start=start, fail_on=PANIC)
 
         # hello: the seed's example; its button changes its text.
+        start = len(q.serial_text())
         m = d.open_app('Hello', 'My first application', start)
-        q.wait_for(r'^hello: started', 30, fail_on=PANIC)
+        q.wait_for(r'^hello: started', 30, start=start, fail_on=PANIC)
         cx, cy = int(m['cx']), int(m['cy'])
         d.expect_golden('hello', (cx, cy, 200, 300))
         start = len(q.serial_text())
@@ -147,33 +162,38 @@ def test_desktop_session():
                    fail_on=PANIC)
         d.expect_golden('hello-clicked', (cx + 180, cy + 90, 200, 300))
 
-        # The terminal: typing into its text input shows the text.
+        # The terminal: typing into its text input shows the text; its close
+        # button closes it.
         start = len(q.serial_text())
         t = d.open_app('Terminal', 'Terminal', start)
-        q.wait_for(r'^terminal: started', 30, fail_on=PANIC)
+        q.wait_for(r'^terminal: started', 30, start=start, fail_on=PANIC)
         time.sleep(0.5)
-        q.type_keys(list('echo hello') + ['spc'] + list('tessera'))
-        tcx, tcy, tw, th = int(t['cx']), int(t['cy']), int(t['w']), int(t['h'])
-        d.expect_golden('terminal-typed', (tcx, tcy + th - 120, tw - 2, 80))
+        d.type_text('echo hello tessera')
+        tcx, tcy = int(t['cx']), int(t['cy'])
+        fx, fy, fw, fh = frame_rect(t)
+        d.expect_golden('terminal-typed', (tcx, fy + fh - 60, fw - 2, 56))
         start = len(q.serial_text())
         q.type_keys(['ret'])
         q.wait_for(r'^terminal: \$ echo hello tessera', 20, start=start, fail_on=PANIC)
+        d.click(fx + fw - 16, fy + 15)
+        q.wait_for(rf'^gui: window {t["win"]} closed\s*$', 20, start=start, fail_on=PANIC)
 
-        # A theme switch re-renders every window (the hello window's colours change).
+        # Settings: choosing another theme (keyboard: Tab to the theme list,
+        # Home) re-renders every window live.
         before = d.screen()
         start = len(q.serial_text())
-        q.type_keys(list('theme dark') + ['ret'])
+        s = d.open_app('Settings', 'Settings', start)
+        q.wait_for(r'^settings: started', 30, start=start, fail_on=PANIC)
+        q.type_keys(['tab', 'home'])
+        q.wait_for(r'^settings: theme dark\s*$', 20, start=start, fail_on=PANIC)
         q.wait_for(r'^gui: theme dark\s*$', 20, start=start, fail_on=PANIC)
+        fx, fy, fw, fh = frame_rect(s)
+        d.click(fx + fw - 16, fy + 15)
+        q.wait_for(rf'^gui: window {s["win"]} closed\s*$', 20, start=start, fail_on=PANIC)
         d.expect_golden('hello-dark', (cx + 180, cy + 90, 200, 300))
         after = d.screen()
         if golden.same_region(before, after, (d.w // 2, 2, 4, 4)):
             q.fail('the menu bar did not change colour with the theme')
-
-        # The close button closes the window.
-        start = len(q.serial_text())
-        fx, fy, fw, fh = frame_rect(t)
-        d.click(fx + fw - 18, fy + 14)
-        q.wait_for(rf'^gui: window {t["win"]} closed\s*$', 20, start=start, fail_on=PANIC)
         check_no_trouble(q)
 
 

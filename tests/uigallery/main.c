@@ -19,21 +19,27 @@ static void place(ui_canvas_t canvas, int cell, ui_widget_t w) {
 }
 
 static void clicked(ui_event_t ev, ui_widget_t button) {
+    (void)ev;
+    (void)button;
     printf("uigallery: button clicked\n");
     fflush(stdout);
 }
 
 static void changed(ui_event_t ev, ui_widget_t w) {
+    (void)w;
     printf("uigallery: changed to %d\n", ev->value);
     fflush(stdout);
 }
 
 static void text_changed(ui_event_t ev, ui_widget_t input) {
+    (void)ev;
     printf("uigallery: text \"%s\"\n", ui_text_input_get_text(input));
     fflush(stdout);
 }
 
 int main(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
     ui_window_t win = ui_window();
     ui_window_set_title(win, "libui gallery");
     ui_window_set_size(win, 3 * CELL_W + MARGIN, 3 * CELL_H + MARGIN);
