@@ -120,7 +120,7 @@ def desktop_session(timeout):
         d.click(int(term['cx']) + 40, int(term['cy']) + int(term['h']) - 50)
         d.type_text('mem')
         q.type_keys(['ret'])
-        mem = q.wait_for(r'^terminal: memory (?P<line>.*)$', timeout, start=start, fail_on=r'PANIC')
+        mem = q.wait_for(r'^terminal: \$ mem -> (?P<line>.*)$', timeout, start=start, fail_on=r'PANIC')
         return int(lat['us']), mem['line'].strip()
 
 

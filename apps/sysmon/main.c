@@ -106,15 +106,6 @@ static void forget_on_peer_error(int err, handle_t *h) {
     }
 }
 
-static const char *class_name(uint32_t class) {
-    switch (class) {
-    case SCHED_CLASS_SYSTEM: return "SYSTEM";
-    case SCHED_CLASS_INTERACTIVE: return "INTERACTIVE";
-    case SCHED_CLASS_NORMAL: return "NORMAL";
-    default: return "?";
-    }
-}
-
 static void format_bytes(char *buf, size_t cap, uint64_t bytes) {
     if (bytes >= (1ull << 30))
         snprintf(buf, cap, "%.1f GiB", (double)bytes / (1ull << 30));
@@ -209,7 +200,7 @@ static void set_row(struct row *r, const struct task *t, uint64_t interval_ns) {
     char cell[NUM_COLS][48];
     snprintf(cell[COL_ID], sizeof(cell[0]), "%u", t->id);
     snprintf(cell[COL_NAME], sizeof(cell[0]), "%s", t->name[0] ? t->name : "?");
-    snprintf(cell[COL_CLASS], sizeof(cell[0]), "%s", class_name(t->class));
+    snprintf(cell[COL_CLASS], sizeof(cell[0]), "%s", sched_class_name(t->class));
     snprintf(cell[COL_PRIO], sizeof(cell[0]), "%d", t->priority);
     uint64_t before;
     if (interval_ns && previous_cpu_time(t->id, &before) && t->cpu_time_ns >= before)

@@ -40,15 +40,6 @@ static void forget(handle_t *h) {
     *h = HANDLE_NONE;
 }
 
-static const char *class_name(uint32_t class) {
-    switch (class) {
-    case SCHED_CLASS_SYSTEM: return "SYSTEM";
-    case SCHED_CLASS_INTERACTIVE: return "INTERACTIVE";
-    case SCHED_CLASS_NORMAL: return "NORMAL";
-    default: return "?";
-    }
-}
-
 static bool parse_u32(const char *s, uint32_t *out) {
     char *end;
     errno = 0;
@@ -72,6 +63,7 @@ static void cmd_help(int argc, char **argv) {
                "kill ID           end a program by its task id (see ps)\n"
                "run PATH [ARGS]   start a program, e.g. run apps/hello/hello\n"
                "date              the date and time (UTC)\n"
+               "mem               memory: in use, free and in all\n"
                "clear             empty the window (also Ctrl+L)\n"
                "exit              close the terminal\n"
                "Up and Down recall earlier lines; \"double quotes\" keep spaces in a word.\n");
@@ -232,7 +224,7 @@ static void cmd_ps(int argc, char **argv) {
         char time[32];
         snprintf(time, sizeof(time), "%llu:%02llu.%02llu", (unsigned long long)(cs / 6000),
                  (unsigned long long)(cs / 100 % 60), (unsigned long long)(cs % 100));
-        term_print("%5u  %-24.24s %-11s %4d %12s\n", id, name, class_name(class), prio, time);
+        term_print("%5u  %-24.24s %-11s %4d %12s\n", id, name, sched_class_name(class), prio, time);
         n++;
     }
     term_outcome("%d tasks", n);
@@ -326,6 +318,23 @@ static void cmd_date(int argc, char **argv) {
     term_outcome("%s", buf);
 }
 
+static void cmd_mem(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    struct mem_info info;
+    long err = sys_mem_info(&info);
+    if (err < 0) {
+        term_print("mem: %s\n", err_str(err));
+        term_outcome("error: %s", err_str(err));
+        return;
+    }
+    uint64_t kib = 1024, used = info.total_bytes - info.free_bytes;
+    term_print("%llu KiB in use, %llu KiB free, %llu KiB in all\n", (unsigned long long)(used / kib),
+               (unsigned long long)(info.free_bytes / kib), (unsigned long long)(info.total_bytes / kib));
+    term_outcome("used=%llu KiB free=%llu KiB total=%llu KiB", (unsigned long long)(used / kib),
+                 (unsigned long long)(info.free_bytes / kib), (unsigned long long)(info.total_bytes / kib));
+}
+
 static void cmd_clear(int argc, char **argv) {
     (void)argc;
     (void)argv;
@@ -345,7 +354,8 @@ static const struct command {
     void (*run)(int argc, char **argv);
 } commands[] = {
     {"help", cmd_help}, {"ls", cmd_ls},     {"cat", cmd_cat},   {"echo", cmd_echo},   {"ps", cmd_ps},
-    {"kill", cmd_kill}, {"run", cmd_run},   {"date", cmd_date}, {"clear", cmd_clear}, {"exit", cmd_exit},
+    {"kill", cmd_kill}, {"run", cmd_run},   {"date", cmd_date}, {"mem", cmd_mem},
+    {"clear", cmd_clear}, {"exit", cmd_exit},
 };
 
 void term_run_line(char *line) {

@@ -9,17 +9,6 @@
 #include "internal.h"
 
 /* Pre-order successor of w within the tree rooted at root, or NULL. */
-static struct ui_widget *next_node(struct ui_widget *w, struct ui_widget *root) {
-    if (w->first_child)
-        return w->first_child;
-    while (w && w != root) {
-        if (w->next)
-            return w->next;
-        w = w->parent;
-    }
-    return NULL;
-}
-
 static uint32_t align4(uint32_t n) {
     return (n + 3u) & ~3u;
 }
@@ -40,7 +29,7 @@ long ui__encode(struct ui_widget *win, void *buf, size_t cap, uint32_t generatio
     }
     /* Pass 1: count nodes and data to check the size before writing anything. */
     uint64_t count = 0, data = 0;
-    for (struct ui_widget *w = win; w; w = next_node(w, win)) {
+    for (struct ui_widget *w = win; w; w = ui__next_in_tree(w, win)) {
         count++;
         data += data_need(w);
     }
@@ -61,7 +50,7 @@ long ui__encode(struct ui_widget *win, void *buf, size_t cap, uint32_t generatio
     struct ui_wire_node *nodes = (struct ui_wire_node *)(out + sizeof(struct ui_wire_header));
     uint8_t *data_area = out + nodes_end;
     uint32_t used = 0, index = 0;
-    for (struct ui_widget *w = win; w; w = next_node(w, win), index++) {
+    for (struct ui_widget *w = win; w; w = ui__next_in_tree(w, win), index++) {
         struct ui_wire_node n;
         memset(&n, 0, sizeof(n));
         w->wire_index = index;

@@ -63,6 +63,8 @@ extern struct ui_window_state *ui__windows;
 struct ui_window_state *ui__window_of(const struct ui_widget *w);
 void ui__mark_dirty(struct ui_widget *w);
 struct ui_widget *ui__find(struct ui_widget *root, uint32_t id);
+/* Pre-order walk of root's subtree: the node after w, or NULL. */
+struct ui_widget *ui__next_in_tree(struct ui_widget *w, struct ui_widget *root);
 void ui__clear_focus(struct ui_widget *root);
 void ui__window_forget(struct ui_window_state *s);   /* unlinks and frees a closed window's state */
 int ui__open_windows(void);

@@ -59,7 +59,7 @@ void ui__mark_dirty(struct ui_widget *w) {
 }
 
 /* Pre-order successor of w within the subtree of root (NULL at the end). */
-static struct ui_widget *next_in_tree(struct ui_widget *w, struct ui_widget *root) {
+struct ui_widget *ui__next_in_tree(struct ui_widget *w, struct ui_widget *root) {
     if (w->first_child)
         return w->first_child;
     while (w && w != root) {
@@ -71,14 +71,14 @@ static struct ui_widget *next_in_tree(struct ui_widget *w, struct ui_widget *roo
 }
 
 struct ui_widget *ui__find(struct ui_widget *root, uint32_t id) {
-    for (struct ui_widget *w = root; w; w = next_in_tree(w, root))
+    for (struct ui_widget *w = root; w; w = ui__next_in_tree(w, root))
         if (w->id == id)
             return w;
     return NULL;
 }
 
 void ui__clear_focus(struct ui_widget *root) {
-    for (struct ui_widget *w = root; w; w = next_in_tree(w, root))
+    for (struct ui_widget *w = root; w; w = ui__next_in_tree(w, root))
         w->focus_pending = false;
 }
 

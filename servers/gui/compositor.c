@@ -144,43 +144,65 @@ void cursor_move_to(int32_t x, int32_t y) {
 
 /* ---- compositing ---- */
 
-static void paint_rect(cairo_t *cr, struct ui_rect r, cairo_surface_t *s, double sx, double sy,
-                       cairo_operator_t op) {
-    if (ui_rect_empty(r))
-        return;
-    cairo_save(cr);
-    cairo_rectangle(cr, r.x, r.y, r.w, r.h);
-    cairo_clip(cr);
-    cairo_set_operator(cr, op);
-    cairo_set_source_surface(cr, s, sx, sy);
-    cairo_paint(cr);
-    cairo_restore(cr);
+/* Premultiplied ARGB32 pixel s OVER pixel d: d * (255 - a) / 255 on two
+ * channels per multiply, rounded, plus s. Exact at the ends: d for a = 0
+ * (s is then 0), s for a = 255. */
+static inline uint32_t over(uint32_t s, uint32_t d) {
+    uint32_t ia = 255 - (s >> 24);
+    uint32_t rb = (d & 0xff00ffu) * ia + 0x800080u;
+    rb = ((rb + ((rb >> 8) & 0xff00ffu)) >> 8) & 0xff00ffu;
+    uint32_t ag = ((d >> 8) & 0xff00ffu) * ia + 0x800080u;
+    ag = (ag + ((ag >> 8) & 0xff00ffu)) & 0xff00ff00u;
+    return s + rb + ag;
 }
 
-/* Opaque pixels copied row by row (32-bit ARGB32 or RGB24 both ways: the
- * screen ignores alpha): as fast as memcpy, which pixman's SOURCE path is
- * not here. r is in dst coordinates; src's (0, 0) is at (sx, sy). */
-static void copy_rect(cairo_surface_t *dst, cairo_surface_t *src, int32_t sx, int32_t sy, struct ui_rect r) {
-    struct ui_rect d = {0, 0, cairo_image_surface_get_width(dst), cairo_image_surface_get_height(dst)};
-    struct ui_rect s = {sx, sy, cairo_image_surface_get_width(src), cairo_image_surface_get_height(src)};
-    r = ui_rect_intersect(ui_rect_intersect(r, d), s);
-    if (ui_rect_empty(r))
-        return;
-    int dstride = cairo_image_surface_get_stride(dst), sstride = cairo_image_surface_get_stride(src);
-    unsigned char *dp = cairo_image_surface_get_data(dst) + (size_t)r.y * dstride + (size_t)r.x * 4;
-    const unsigned char *sp = cairo_image_surface_get_data(src) + (size_t)(r.y - sy) * sstride + (size_t)(r.x - sx) * 4;
-    if (dstride == sstride && (size_t)r.w * 4 == (size_t)dstride) {
-        memcpy(dp, sp, (size_t)r.h * dstride);   /* whole rows: one copy */
-    } else {
-        for (int32_t y = 0; y < r.h; y++, dp += dstride, sp += sstride)
-            memcpy(dp, sp, (size_t)r.w * 4);
+/* One row of n pixels of src blended OVER a 32-bit screen row. No branch
+ * per pixel and two pixels per 64-bit load and store: under QEMU's TCG
+ * every branch and memory access costs far more than arithmetic (and SSE
+ * is emulated slowly), so plain straight-line integer code is fastest. */
+static void blend_row(unsigned char *dst, const unsigned char *src, int32_t n) {
+    int32_t x = 0;
+    for (; x + 2 <= n; x += 2) {
+        uint64_t s, d;
+        memcpy(&s, src + (size_t)x * 4, 8);
+        memcpy(&d, dst + (size_t)x * 4, 8);
+        d = over((uint32_t)s, (uint32_t)d) | (uint64_t)over((uint32_t)(s >> 32), (uint32_t)(d >> 32)) << 32;
+        memcpy(dst + (size_t)x * 4, &d, 8);
     }
-    cairo_surface_mark_dirty_rectangle(dst, r.x, r.y, r.w, r.h);
+    if (x < n) {
+        uint32_t s, d;
+        memcpy(&s, src + (size_t)x * 4, 4);
+        memcpy(&d, dst + (size_t)x * 4, 4);
+        d = over(s, d);
+        memcpy(dst + (size_t)x * 4, &d, 4);
+    }
 }
 
-/* Premultiplied ARGB32 blended OVER a 32-bit screen, row by row; pixels
- * with no alpha are skipped and opaque ones copied (most of a shadow's
- * outer rings and a frame's edges), which pixman cannot know. */
+/* n opaque pixels copied, 32 bytes a step in 64-bit loads and stores:
+ * TCG runs these faster than memcpy's rep movsq, one 8-byte step per
+ * emulated instruction. */
+static void copy_row(unsigned char *dst, const unsigned char *src, int32_t n) {
+    size_t bytes = (size_t)n * 4, i = 0;
+    for (; i + 32 <= bytes; i += 32) {
+        uint64_t a, b, c, d;
+        memcpy(&a, src + i, 8);
+        memcpy(&b, src + i + 8, 8);
+        memcpy(&c, src + i + 16, 8);
+        memcpy(&d, src + i + 24, 8);
+        memcpy(dst + i, &a, 8);
+        memcpy(dst + i + 8, &b, 8);
+        memcpy(dst + i + 16, &c, 8);
+        memcpy(dst + i + 24, &d, 8);
+    }
+    for (; i < bytes; i += 4) {
+        uint32_t a;
+        memcpy(&a, src + i, 4);
+        memcpy(dst + i, &a, 4);
+    }
+}
+
+/* src blended OVER dst in r (dst coordinates; src's (0, 0) at (sx, sy)). */
+static int prof_mode; static uint64_t prof_calls[4], prof_px[4];
 static void blend_rect(cairo_surface_t *dst, cairo_surface_t *src, int32_t sx, int32_t sy, struct ui_rect r) {
     struct ui_rect d = {0, 0, cairo_image_surface_get_width(dst), cairo_image_surface_get_height(dst)};
     struct ui_rect s = {sx, sy, cairo_image_surface_get_width(src), cairo_image_surface_get_height(src)};
@@ -191,45 +213,9 @@ static void blend_rect(cairo_surface_t *dst, cairo_surface_t *src, int32_t sx, i
     unsigned char *drow = cairo_image_surface_get_data(dst) + (size_t)r.y * dstride + (size_t)r.x * 4;
     const unsigned char *srow =
         cairo_image_surface_get_data(src) + (size_t)(r.y - sy) * sstride + (size_t)(r.x - sx) * 4;
-    for (int32_t y = 0; y < r.h; y++, drow += dstride, srow += sstride) {
-        uint32_t *dp = (uint32_t *)drow;
-        const uint32_t *sp = (const uint32_t *)srow;
-        for (int32_t x = 0; x < r.w; x++) {
-            uint32_t sv = sp[x], a = sv >> 24;
-            if (a == 0)
-                continue;
-            if (a == 255) {
-                dp[x] = sv;
-                continue;
-            }
-            /* d * (255 - a) / 255 on two channels at a time, rounded */
-            uint32_t dv = dp[x], ia = 255 - a;
-            uint32_t rb = (dv & 0xff00ffu) * ia + 0x800080u;
-            rb = ((rb + ((rb >> 8) & 0xff00ffu)) >> 8) & 0xff00ffu;
-            uint32_t ag = ((dv >> 8) & 0xff00ffu) * ia + 0x800080u;
-            ag = (ag + ((ag >> 8) & 0xff00ffu)) & 0xff00ff00u;
-            dp[x] = sv + rb + ag;
-        }
-    }
+    for (int32_t y = 0; y < r.h; y++, drow += dstride, srow += sstride)
+        blend_row(drow, srow, r.w);
     cairo_surface_mark_dirty_rectangle(dst, r.x, r.y, r.w, r.h);
-}
-
-static void paint_region(cairo_t *cr, const cairo_region_t *region, cairo_surface_t *s, int32_t sx, int32_t sy,
-                         cairo_operator_t op) {
-    int n = cairo_region_num_rectangles(region);
-    for (int i = 0; i < n; i++) {
-        cairo_rectangle_int_t r;
-        cairo_region_get_rectangle(region, i, &r);
-        struct ui_rect u = {r.x, r.y, r.width, r.height};
-        if (op == CAIRO_OPERATOR_SOURCE)
-            copy_rect(cairo_get_target(cr), s, sx, sy, u);
-        else
-            blend_rect(cairo_get_target(cr), s, sx, sy, u);
-    }
-}
-
-static cairo_rectangle_int_t cairo_rect(struct ui_rect r) {
-    return (cairo_rectangle_int_t){r.x, r.y, r.w, r.h};
 }
 
 /* The part of a window that is opaque: below the rounded top corners,
@@ -240,64 +226,211 @@ static struct ui_rect window_solid(const struct window *w) {
     return (struct ui_rect){f.x, f.y + round, f.w, f.h - round};
 }
 
+static bool window_drawn(const struct window *w) {
+    return w->shown && w->surface;
+}
+
 /*
- * Damage rect r, composited. Each pixel is drawn once where possible: going
- * top down, a layer needs only what the opaque layers above it leave
- * uncovered (the menu bar, the solid middle of windows); then the layers
- * are drawn bottom up, each clipped to what it needs, opaque parts copied
- * (SOURCE) and only the edges with alpha blended (OVER).
+ * A damage rect is composited in bands of rows: between two neighbouring
+ * horizontal edges (of a window's shadow or opaque part, of the menu bar)
+ * every row is made of the same runs of layers. A band's runs are worked
+ * out once, top layer down: a layer needs only what the opaque layers
+ * above it leave uncovered (the menu bar, the solid middle of windows), so
+ * each pixel is copied once and only the edges with alpha (shadows,
+ * rounded corners) are blended over what is below them. Then the band is
+ * drawn row by row, each row bottom layer up, so the screen is written in
+ * order, one page after the other: no per-frame allocation, no region
+ * library, no going back over the screen once per layer.
  */
-static void compose(cairo_t *cr, struct ui_rect r) {
-    cairo_rectangle_int_t rr = cairo_rect(r);
-    cairo_region_t *covered = cairo_region_create();
-    cairo_region_t *need[MAX_WINDOWS];
-    int count = 0;
-    struct ui_rect bar = {0, 0, screen_w, menu_bar_height()};
-    cairo_rectangle_int_t br = cairo_rect(bar);
-    cairo_region_union_rectangle(covered, &br);
+
+struct span {                   /* [x0, x1) on a screen row */
+    int32_t x0, x1;
+};
+
+struct run {                    /* one layer's pixels on every row of a band */
+    const unsigned char *src;   /* its first pixel on the band's first row */
+    int stride;
+    int32_t x, w;               /* on the screen */
+    bool blend;                 /* premultiplied ARGB OVER; else copied */
+};
+
+/* The k-th window from the top leaves at most k + 1 uncovered spans of its
+ * row (k spans covered above it, plus the menu bar), split by its frame's
+ * two edges: k + 3 runs; the wallpaper at most MAX_WINDOWS + 2. */
+#define MAX_RUNS (MAX_WINDOWS * (MAX_WINDOWS + 5) / 2 + MAX_WINDOWS + 3)
+
+static struct run runs[MAX_RUNS];
+static int nruns;
+
+/* The parts of [x0, x1) outside the sorted, disjoint spans cov. */
+static int uncovered(int32_t x0, int32_t x1, const struct span *cov, int ncov, struct span *out) {
+    int n = 0;
+    for (int i = 0; i < ncov && x0 < x1; i++) {
+        if (cov[i].x1 <= x0)
+            continue;
+        if (cov[i].x0 >= x1)
+            break;
+        if (cov[i].x0 > x0)
+            out[n++] = (struct span){x0, cov[i].x0};
+        x0 = cov[i].x1;
+    }
+    if (x0 < x1)
+        out[n++] = (struct span){x0, x1};
+    return n;
+}
+
+/* Adds [x0, x1) to the sorted, disjoint spans cov (room for one more). */
+static int cover(struct span *cov, int ncov, int32_t x0, int32_t x1) {
+    if (x0 >= x1)
+        return ncov;
+    int i = 0;
+    while (i < ncov && cov[i].x1 < x0)
+        i++;
+    int j = i;   /* cov[i..j) touch [x0, x1): merged into one */
+    while (j < ncov && cov[j].x0 <= x1) {
+        if (cov[j].x0 < x0)
+            x0 = cov[j].x0;
+        if (cov[j].x1 > x1)
+            x1 = cov[j].x1;
+        j++;
+    }
+    memmove(&cov[i + 1], &cov[j], (size_t)(ncov - j) * sizeof(*cov));
+    cov[i] = (struct span){x0, x1};
+    return ncov - (j - i) + 1;
+}
+
+/* Layer s (its (0, 0) at (sx, sy) on the screen) on [x0, x1) of the band
+ * starting at row y, clipped to s. */
+static void add_run(cairo_surface_t *s, int32_t sx, int32_t sy, int32_t x0, int32_t x1, int32_t y, bool blend) {
+    int32_t sw = cairo_image_surface_get_width(s), sh = cairo_image_surface_get_height(s);
+    if (x0 < sx)
+        x0 = sx;
+    if (x1 > sx + sw)
+        x1 = sx + sw;
+    if (x0 >= x1 || y < sy || y >= sy + sh || nruns == MAX_RUNS)
+        return;
+    int stride = cairo_image_surface_get_stride(s);
+    runs[nruns++] = (struct run){cairo_image_surface_get_data(s) + (size_t)(y - sy) * stride + (size_t)(x0 - sx) * 4,
+                                 stride, x0, x1 - x0, blend};
+}
+
+/* Rows [y0, y1) of damage rect r: the runs, then the pixels. */
+static void compose_band(unsigned char *dst, int dstride, struct ui_rect r, int32_t y0, int32_t y1) {
+    struct span cov[MAX_WINDOWS + 2], part[MAX_WINDOWS + 3];
+    int ncov = 0;
+    int32_t rx1 = r.x + r.w;
+    nruns = 0;
+    if (y0 < menu_bar_height()) {   /* the bar is on top of every window */
+        add_run(desktop_bar(), 0, 0, r.x, rx1, y0, false);
+        ncov = cover(cov, ncov, r.x, rx1);
+    }
     for (int i = nstack - 1; i >= 0; i--) {
         struct window *w = stack[i];
-        need[i] = NULL;
-        if (!w->shown || !w->surface)
+        if (!window_drawn(w))
             continue;
-        struct ui_rect b = ui_rect_intersect(window_bounds(w), r);
-        if (ui_rect_empty(b))
+        struct ui_rect b = window_bounds(w), s = window_solid(w);
+        if (y0 < b.y || y0 >= b.y + b.h)
             continue;
-        cairo_rectangle_int_t bb = cairo_rect(b), sr = cairo_rect(window_solid(w));
-        need[i] = cairo_region_create_rectangle(&bb);
-        cairo_region_subtract(need[i], covered);
-        cairo_region_union_rectangle(covered, &sr);
-        count++;
+        bool solid_row = y0 >= s.y && y0 < s.y + s.h;
+        int32_t x0 = b.x > r.x ? b.x : r.x, x1 = b.x + b.w < rx1 ? b.x + b.w : rx1;
+        int n = uncovered(x0, x1, cov, ncov, part);
+        for (int k = 0; k < n; k++) {
+            struct span p = part[k];
+            if (!solid_row) {
+                add_run(w->surface, b.x, b.y, p.x0, p.x1, y0, true);
+                continue;
+            }
+            /* blended left of the frame, copied inside it, blended right */
+            int32_t in0 = p.x0 > s.x ? p.x0 : s.x, in1 = p.x1 < s.x + s.w ? p.x1 : s.x + s.w;
+            if (in0 >= in1) {
+                add_run(w->surface, b.x, b.y, p.x0, p.x1, y0, true);
+                continue;
+            }
+            add_run(w->surface, b.x, b.y, p.x0, in0, y0, true);
+            add_run(w->surface, b.x, b.y, in0, in1, y0, false);
+            add_run(w->surface, b.x, b.y, in1, p.x1, y0, true);
+        }
+        if (solid_row)
+            ncov = cover(cov, ncov, s.x > x0 ? s.x : x0, s.x + s.w < x1 ? s.x + s.w : x1);
     }
-    cairo_region_t *wall = cairo_region_create_rectangle(&rr);
-    cairo_region_subtract(wall, covered);
-    paint_region(cr, wall, desktop_wallpaper(), 0, 0, CAIRO_OPERATOR_SOURCE);
-    cairo_region_destroy(wall);
-    for (int i = 0; i < nstack && count; i++) {
-        if (!need[i])
-            continue;
+    int n = uncovered(r.x, rx1, cov, ncov, part);
+    for (int k = 0; k < n; k++)
+        add_run(desktop_wallpaper(), 0, 0, part[k].x0, part[k].x1, y0, false);
+
+    /* One opaque run across whole rows (above or below the windows, the
+     * bar): one copy. */
+    if (nruns == 1 && !runs[0].blend && runs[0].w * 4 == dstride && runs[0].stride == dstride) {
+        memcpy(dst + (size_t)y0 * dstride, runs[0].src, (size_t)(y1 - y0) * dstride);
+        return;
+    }
+    for (int32_t y = y0; y < y1; y++) {
+        unsigned char *drow = dst + (size_t)y * dstride;
+        for (int k = nruns - 1; k >= 0; k--) {   /* found top down, drawn bottom up */
+            const struct run *u = &runs[k];
+            const unsigned char *srow = u->src + (size_t)(y - y0) * u->stride;
+            if (prof_mode & 4) { prof_calls[u->blend]++; prof_px[u->blend] += u->w; continue; }
+            if (u->blend && !(prof_mode & 1))
+                blend_row(drow + (size_t)u->x * 4, srow, u->w);
+            else if (!(prof_mode & 2))
+                memcpy(drow + (size_t)u->x * 4, srow, (size_t)u->w * 4);
+        }
+    }
+}
+
+static void add_edge(int32_t *edges, int *n, int32_t y, struct ui_rect r) {
+    if (y > r.y && y < r.y + r.h)
+        edges[(*n)++] = y;
+}
+
+/* Damage rect r, composited: the layers in bands, then the start menu and
+ * the cursor. */
+static void compose(cairo_t *cr, struct ui_rect r) {
+    cairo_surface_t *target = cairo_get_target(cr);
+    r = ui_rect_intersect(r, (struct ui_rect){0, 0, cairo_image_surface_get_width(target),
+                                              cairo_image_surface_get_height(target)});
+    if (ui_rect_empty(r))
+        return;
+    /* the bands' edges, sorted */
+    int32_t edges[4 * MAX_WINDOWS + 5];
+    int nedges = 0;
+    edges[nedges++] = r.y;
+    add_edge(edges, &nedges, menu_bar_height(), r);
+    add_edge(edges, &nedges, cairo_image_surface_get_height(desktop_bar()), r);
+    add_edge(edges, &nedges, cairo_image_surface_get_height(desktop_wallpaper()), r);
+    for (int i = 0; i < nstack; i++) {
         struct window *w = stack[i];
-        int32_t sx = w->x - w->margin, sy = w->y - w->margin;
-        cairo_rectangle_int_t sr = cairo_rect(window_solid(w));
-        cairo_region_t *solid = cairo_region_copy(need[i]);
-        cairo_region_intersect_rectangle(solid, &sr);
-        cairo_region_subtract_rectangle(need[i], &sr);
-        paint_region(cr, solid, w->surface, sx, sy, CAIRO_OPERATOR_SOURCE);
-        paint_region(cr, need[i], w->surface, sx, sy, CAIRO_OPERATOR_OVER);
-        cairo_region_destroy(solid);
-        cairo_region_destroy(need[i]);
+        if (!window_drawn(w))
+            continue;
+        struct ui_rect b = window_bounds(w), s = window_solid(w);
+        if (ui_rect_empty(ui_rect_intersect(b, r)))
+            continue;
+        add_edge(edges, &nedges, b.y, r);
+        add_edge(edges, &nedges, b.y + b.h, r);
+        add_edge(edges, &nedges, s.y, r);
+        add_edge(edges, &nedges, s.y + s.h, r);
     }
-    cairo_region_destroy(covered);
-    copy_rect(cairo_get_target(cr), desktop_bar(), 0, 0, ui_rect_intersect(bar, r));
-    cairo_save(cr);
-    cairo_rectangle(cr, r.x, r.y, r.w, r.h);
-    cairo_clip(cr);
-    if (start_menu_is_open())
+    edges[nedges++] = r.y + r.h;
+    for (int i = 1; i < nedges; i++)   /* insertion sort: a few dozen at most */
+        for (int j = i; j > 0 && edges[j - 1] > edges[j]; j--) {
+            int32_t t = edges[j];
+            edges[j] = edges[j - 1];
+            edges[j - 1] = t;
+        }
+    unsigned char *dst = cairo_image_surface_get_data(target);
+    int dstride = cairo_image_surface_get_stride(target);
+    cairo_surface_flush(target);
+    for (int i = 0; i + 1 < nedges; i++)
+        if (edges[i] < edges[i + 1])
+            compose_band(dst, dstride, r, edges[i], edges[i + 1]);
+    cairo_surface_mark_dirty_rectangle(target, r.x, r.y, r.w, r.h);
+    if (start_menu_is_open()) {
+        cairo_save(cr);
+        cairo_rectangle(cr, r.x, r.y, r.w, r.h);
+        cairo_clip(cr);
         desktop_paint_menu(cr);
-    struct ui_rect c = ui_rect_intersect(cursor_rect(), r);
-    if (!ui_rect_empty(c))
-        paint_rect(cr, c, cursor, cursor_x - CURSOR_HOT, cursor_y - CURSOR_HOT, CAIRO_OPERATOR_OVER);
-    cairo_restore(cr);
+        cairo_restore(cr);
+    }
+    blend_rect(target, cursor, cursor_x - CURSOR_HOT, cursor_y - CURSOR_HOT, ui_rect_intersect(cursor_rect(), r));
 }
 
 void latency_mark(uint64_t input_ns) {
@@ -408,11 +541,49 @@ void bench_composite(int frames) {
         __asm__ volatile("" ::"r"(d) : "memory");   /* every copy happens */
     }
     uint64_t t3 = sys_clock();
+    cr = cairo_create(dst);
     uint64_t full_us = (t1 - t0) / 1000 / (uint64_t)frames, copy_us = (t3 - t2) / 1000 / (uint64_t)frames;
     uint64_t ratio100 = copy_us ? (full_us * 100 + copy_us / 2) / copy_us : 0;
     log_printf("gui: bench composite %dx%d windows=%d full=%llu us memcpy=%llu us ratio=%llu.%02llu\n", screen_w,
                screen_h, n, (unsigned long long)full_us, (unsigned long long)copy_us,
                (unsigned long long)(ratio100 / 100), (unsigned long long)(ratio100 % 100));
+    uint64_t m[8];
+    for (int mode = 0; mode < 8; mode++) {
+        prof_mode = mode;
+        uint64_t c0 = sys_clock();
+        for (int i = 0; i < frames; i++)
+            compose(cr, screen_rect());
+        m[mode] = (sys_clock() - c0) / 1000 / frames;
+        if (mode == 4) log_printf("gui: prof3 blendcalls=%llu blendpx=%llu copycalls=%llu copypx=%llu\n",
+            (unsigned long long)prof_calls[1]/frames, (unsigned long long)prof_px[1]/frames, (unsigned long long)prof_calls[0]/frames, (unsigned long long)prof_px[0]/frames);
+    }
+    prof_mode = 0;
+    {
+        unsigned char *wp = cairo_image_surface_get_data(desktop_wallpaper());
+        uint64_t q[8]; int chunks[] = {1, 4, 10, 40};
+        uint64_t c0 = sys_clock();
+        for (int i = 0; i < frames; i++) memcpy(d, wp, bytes);
+        q[0] = (sys_clock() - c0) / 1000 / frames;
+        for (int k = 0; k < 4; k++) {
+            int cw = screen_w / chunks[k];
+            c0 = sys_clock();
+            for (int i = 0; i < frames; i++)
+                for (int y = 0; y < screen_h; y++)
+                    for (int x = 0; x + cw <= screen_w; x += cw)
+                        memcpy(d + (size_t)y * 5120 + x * 4, wp + (size_t)y * 5120 + x * 4, cw * 4);
+            q[k + 1] = (sys_clock() - c0) / 1000 / frames;
+        }
+        c0 = sys_clock();
+        for (int i = 0; i < frames; i++)
+            for (int y = 0; y < screen_h; y++)
+                for (int x = 0; x + 320 <= screen_w; x += 320)
+                    memcpy(d + (size_t)y * 5120 + x * 4, s + (size_t)y * 5120 + x * 4, 320 * 4);
+        q[5] = (sys_clock() - c0) / 1000 / frames;
+        log_printf("gui: prof4 wallfull=%llu rows=%llu x4=%llu x10=%llu x40=%llu bufx4=%llu\n", (unsigned long long)q[0],
+            (unsigned long long)q[1], (unsigned long long)q[2], (unsigned long long)q[3], (unsigned long long)q[4], (unsigned long long)q[5]);
+    }
+    log_printf("gui: prof all=%llu noblend=%llu nocopy=%llu neither=%llu us\n", (unsigned long long)m[0], (unsigned long long)m[1], (unsigned long long)m[2], (unsigned long long)m[3]);
+    cairo_destroy(cr);
     for (int i = 0; i < n; i++)
         window_free(ws[i]);
     damage_all();

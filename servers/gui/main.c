@@ -149,6 +149,8 @@ static bool present_or_reconnect(void) {
         }
         relayout_screen();
         err = present();
+        if (!err)
+            log_printf("gui: display back (%dx%d); everything redrawn\n", screen_w, screen_h);
     }
     return true;
 }

@@ -8,6 +8,7 @@
  *
  *   guitest          the suite
  *   guitest child    connects, shows a window, then crashes (used by the suite)
+ *   guitest hang     connects, shows a window, then never reads its events
  */
 #define GUEST_TEST_NAME "guitest"
 #include <string.h>
@@ -262,6 +263,56 @@ static void test_crashing_app(void) {
     EXPECT(commit(main_window, good_tree("still here"), reason, sizeof(reason)) == 0);
 }
 
+/* The first window of task_id: its flags, or -1 if it has none. */
+static int window_flags_of(uint32_t task_id) {
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t w = 0, t = 0, width, height, flags = 0;
+        int32_t x, y;
+        char title[64];
+        if (gui_window_info(gui, i, &w, &t, &x, &y, &width, &height, &flags, title, sizeof(title)))
+            break;
+        if (t == task_id)
+            return (int)flags;
+    }
+    return -1;
+}
+
+/* An app that stops reading its events is marked not responding after
+ * GUI_HANG_MS; the server and other apps go on; it can be ended. */
+static void test_hung_app(void) {
+    handle_t task;
+    EXPECT(init_spawn(bootstrap, "tests/guitest", "hang", HANDLE_NONE, &task) == 0);
+    struct task_info info;
+    sys_task_info(task, &info);
+    int flags = -1;
+    for (int i = 0; i < 100 && !(flags >= 0 && (flags & GUI_WINDOW_VISIBLE)); i++) {
+        flags = window_flags_of(info.id);
+        sleep_ns(100000000ull);
+    }
+    EXPECT(flags >= 0 && (flags & GUI_WINDOW_VISIBLE) && !(flags & GUI_WINDOW_NOT_RESPONDING));
+    /* A theme switch sends every app an event; this one will not read it. */
+    char name[40] = "light";
+    gui_theme_get(gui, name, sizeof(name));
+    uint64_t start = sys_clock();
+    EXPECT(gui_theme_set(gui, strcmp(name, "dark") ? "dark" : "light") == 0);
+    EXPECT(gui_theme_set(gui, name) == 0);
+    while (window_flags_of(info.id) >= 0 && !(window_flags_of(info.id) & GUI_WINDOW_NOT_RESPONDING) &&
+           sys_clock() - start < (GUI_HANG_MS + 5000) * 1000000ull)
+        sleep_ns(200000000ull);
+    flags = window_flags_of(info.id);
+    uint64_t waited_ms = (sys_clock() - start) / 1000000ull;
+    log_printf("guitest: hung app marked after %llu ms (flags %d)\n", (unsigned long long)waited_ms, flags);
+    EXPECT(flags >= 0 && (flags & GUI_WINDOW_NOT_RESPONDING));
+    EXPECT(waited_ms + 500 >= GUI_HANG_MS);
+    char reason[160];
+    EXPECT(commit(main_window, good_tree("others go on"), reason, sizeof(reason)) == 0);
+    EXPECT(init_kill(bootstrap, info.id) == 0);
+    EXPECT(guest_wait_task(task, 10 * SEC) == TASK_EXIT_KILLED);
+    for (int i = 0; i < 50 && window_flags_of(info.id) >= 0; i++)
+        sleep_ns(100000000ull);
+    EXPECT(window_flags_of(info.id) < 0);
+}
+
 static void test_themes_and_display(void) {
     char name[40], first[40];
     EXPECT(gui_theme_get(gui, name, sizeof(name)) == 0);
@@ -302,6 +353,19 @@ static void child(void) {
     *(volatile int *)bad = 1;
 }
 
+static void hang(void) {
+    handle_t ep;
+    char reason[160];
+    uint32_t w = 0;
+    if (connect_app(&ep) || create_window(&w) || commit(w, good_tree("stuck"), reason, sizeof(reason))) {
+        log_printf("guitest: hanging child could not show its window\n");
+        exit(1);
+    }
+    log_printf("guitest: child window up; not reading events from now on\n");
+    for (;;)
+        sleep_ns(1000000000ull);
+}
+
 int main(int argc, char **argv) {
     bootstrap = (handle_t)getauxval(AT_TESSERA_BOOTSTRAP);
     if (new_tree_mem(TREE_BYTES, &tree_mem)) {
@@ -318,6 +382,8 @@ int main(int argc, char **argv) {
         child();
         return 1;
     }
+    if (argc > 1 && !strcmp(argv[1], "hang"))
+        hang();
     handle_t ep;
     int err = connect_app(&ep);
     if (err) {
@@ -329,6 +395,7 @@ int main(int argc, char **argv) {
     run("bad_requests", test_bad_requests);
     run("window_limit_and_close", test_window_limit_and_close);
     run("crashing_app", test_crashing_app);
+    run("hung_app", test_hung_app);
     run("themes_and_display", test_themes_and_display);
     return guest_done();
 }

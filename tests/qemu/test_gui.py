@@ -245,3 +245,20 @@ def test_widget_gallery():
         x, y = cell(2)
         d.expect_golden('widget-text-input-typed', (x - 4, y - 4, CELL_W - 6, CELL_H - 6))
         check_no_trouble(q)
+
+
+def test_gpu_driver_restart_keeps_windows():
+    """virtio_gpu crashes (virtio_gpu.crash_after: after that many requests)
+    while an app's window is open: dm restarts it, the gui re-acquires the
+    buffers and redraws everything, and the window is still there."""
+    with Qemu(firmware='bios', gpu='virtio', cmdline='virtio_gpu.crash_after=50') as q, \
+            tempfile.TemporaryDirectory() as tmp:
+        q.start()
+        d = Desktop(q, tmp)
+        start = len(q.serial_text())
+        m = d.open_app('Hello', 'My first application', start)
+        q.wait_for(r'^gui: display lost', 120, start=start, fail_on=PANIC)
+        q.wait_for(r'^gui: display back \(\d+x\d+\); everything redrawn', 60, fail_on=PANIC)
+        d.expect_golden('hello', (int(m['cx']), int(m['cy']), 200, 300))
+        if not re.search(r'^dm: driver servers/virtio_gpu .* restarting', q.serial_text(), re.M):
+            q.fail('dm did not say it restarted virtio_gpu')
