@@ -248,12 +248,12 @@ int main(int argc, char **argv) {
         sleep_ns(500 * MS);
     }
     log_printf("gui: desktop on a %dx%d display\n", screen_w, screen_h);
+    /* Ready (and so TESSERA READY) means usable: the mouse and keyboard too. */
+    input_start();
+    start_clock();
     err = service_ready(bootstrap, gui_ep);
     if (err)
         log_printf("gui: init did not take the ready report: %s\n", err_str(err));
-
-    input_start();
-    start_clock();
     const char *bench = getenv("gui.bench");
     if (bench && !strcmp(bench, "composite"))
         bench_composite(20);
