@@ -334,6 +334,13 @@ static void test_themes_and_display(void) {
     uint32_t w = 0, h = 0, pw, ph;
     EXPECT(gui_display_get(gui, &w, &h, &pw, &ph) == 0 && w >= 640 && h >= 480);
     EXPECT(gui_display_set(gui, 5, 5) < 0);   /* absurd modes are refused */
+    /* Another resolution and back (Settings does this); windows stay. */
+    uint32_t w2 = 0, h2 = 0, visible;
+    EXPECT(gui_display_set(gui, 1024, 768) == 0);
+    EXPECT(gui_display_get(gui, &w2, &h2, &pw, &ph) == 0 && w2 == 1024 && h2 == 768);
+    EXPECT(count_windows(my_id(), &visible) == 1 && visible == 1);
+    EXPECT(gui_display_set(gui, w, h) == 0);
+    EXPECT(gui_display_get(gui, &w2, &h2, &pw, &ph) == 0 && w2 == w && h2 == h);
     uint64_t frames = 0, last_ns, damage, click;
     uint32_t windows = 0, clients = 0;
     EXPECT(gui_stats(gui, &frames, &last_ns, &damage, &click, &windows, &clients) == 0);
