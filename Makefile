@@ -174,6 +174,14 @@ $(BUILD)/host/test_cairo_host: tests/cairo/check-host.sh $(BUILD)/cairo/render-h
 	@printf '#!/bin/sh\nexec bash %s %s\n' "$(CURDIR)/tests/cairo/check-host.sh" "$(CURDIR)/$(BUILD)" > $@
 	@chmod +x $@
 HOST_TESTS += $(BUILD)/host/test_cairo_host
+# The gui's renderer on Linux (tests/gui-render): measuring, wrapping, carets,
+# hostile trees, every node kind drawn in every theme.
+$(BUILD)/host/test_gui_render: $(BUILD)/gui-render/render-check $(wildcard themes/*.theme)
+	@mkdir -p $(dir $@)
+	@printf '#!/bin/sh\nout=$$(mktemp -d) && trap "rm -rf $$out" EXIT\nif "%s" %s %s "$$out" >&2; then echo "PASS gui_render:checks"; else echo "FAIL gui_render:checks: render-check failed (see its output)"; exit 1; fi\n' \
+	    "$(CURDIR)/$(BUILD)/gui-render/render-check" "$(dir $(DEJAVU))" "$(CURDIR)/themes" > $@
+	@chmod +x $@
+HOST_TESTS += $(BUILD)/host/test_gui_render
 # The content-tree decoder under libFuzzer (clang 14): a bounded run in
 # `make test` from the seed corpus tests/fuzz/gen_corpus.py writes into
 # build/fuzz/corpus; `make fuzz` runs longer.

@@ -180,7 +180,10 @@ static struct sized_font *font_at(int font, int px) {
     cairo_font_extents_t e;
     cairo_scaled_font_extents(sf, &e);
     f->sf = sf;
-    f->line_height = (int)ceil(e.height);
+    /* With hinted metrics the line spacing can be less than ascent + descent
+     * (DejaVu Sans Mono at 14 px: 16 against 13 + 4), and glyphs that reach
+     * the descent, such as '_', would fall outside the line's rectangle. */
+    f->line_height = (int)ceil(e.height > e.ascent + e.descent ? e.height : e.ascent + e.descent);
     f->ascent = (int)lround(e.ascent);
     return f;
 }
