@@ -27,6 +27,7 @@ PACKAGES=(
     ovmf
     fonts-dejavu-core
     clang-14
+    dosfstools
     libclang-rt-14-dev
 )
 

@@ -12,6 +12,11 @@ const struct driver_entry dm_drivers[] = {
     {0, ISA_BOOT_FB, "servers/fbdev", "", false},        /* the boot loader's framebuffer */
     {0, ISA_I8042, "servers/ps2", "", false},            /* keyboard controller: keyboard and mouse */
     {0, ISA_CMOS_RTC, "servers/rtc", "", false},         /* the CMOS real-time clock */
+    /* Disks: each names itself from dm's instance=N (vda, vdb, ...; sda, ...;
+     * nvme0, ...) and offers the block interface (libs/driver/block.idl). */
+    {0x1af4, 0x1042, "servers/virtio_blk", "", false},   /* virtio-blk (virtio 1.x) */
+    {0x8086, 0x2922, "servers/ahci", "", false},         /* ICH9 AHCI (q35's SATA, QEMU's -device ahci) */
+    {0x1b36, 0x0010, "servers/nvme", "", false},         /* QEMU's NVMe controller */
     /* tests/dmtest: a well-behaved driver for virtio-rng, one that always
      * crashes for virtio-balloon, one that never gets ready for virtio-input */
     {0x1af4, 0x1044, "tests/dmtest", "driver", true},
