@@ -110,7 +110,7 @@ $(BUILD)/user/libposix.a: $(POSIX_OBJS)
 # A program is every .c in its directory: servers/NAME, apps/NAME, tests/NAME.
 PROGRAM_DIRS := servers/init servers/bootfs servers/sched servers/vm tests/ktest tests/fstest tests/vmtest tests/schedtest servers/ps2 servers/rtc tests/inputtest
 # Device drivers and their tests (built once they have sources).
-PROGRAM_DIRS += $(foreach d,servers/dm servers/virtio_gpu servers/fbdev tests/gputest tests/dmtest,$(if $(wildcard $(d)/*.c),$(d)))
+PROGRAM_DIRS += $(foreach d,servers/dm servers/virtio_gpu servers/ahci servers/fbdev servers/nvme tests/gputest tests/dmtest servers/virtio_blk tests/blktest,$(if $(wildcard $(d)/*.c),$(d)))
 define program
 $(BUILD)/bootfs/$(1): $(patsubst %,$(BUILD)/user/%.o,$(wildcard $(1)/*.c)) $(BUILD)/user/libtessera.a \
         $(BUILD)/user/libtessera-rt.a $(BUILD)/user/libdriver.a libs/tessera/user.ld
@@ -148,7 +148,7 @@ $(ISO): $(KERNEL) $(BUILD)/boot.tar iso/grub.cfg $(BUILD)/user/libposix.a
 # ---- host unit tests (ASan + UBSan) ----
 HOST_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
     -fno-omit-frame-pointer -DCOMMON_HOST_TEST -Wall -Wno-unused-function \
-    -I kernel/abi -I libs/common/include -I libs/tessera/include -I libs/libui/include -I tests/host \
+    -I kernel/abi -I libs/common/include -I libs/tessera/include -I libs/libui/include -I libs/fat/include -I tests/host \
     -I $(BUILD)/gen/host
 HOST_COMMON := $(filter-out libs/common/string.c,$(wildcard libs/common/*.c))
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))

@@ -124,6 +124,38 @@ def desktop_session(timeout):
         return int(lat['us']), mem['line'].strip()
 
 
+def disk_bench(timeout):
+    """Sequential 64 MiB write then read through virtio_blk (bench=blktest/seq)
+    against dd on the host with the same image file: (guest, host) MiB/s
+    for write and read."""
+    import subprocess
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        img = Path(tmp) / 'disk.img'
+        with open(img, 'wb') as f:
+            f.truncate(256 << 20)
+        extra = ['-drive', f'file={img},if=none,format=raw,id=d0',
+                 '-device', 'virtio-blk-pci,drive=d0,disable-legacy=on']
+        with Qemu(firmware='bios', cmdline='bench=blktest/seq blktest.disk=vda', extra_args=extra,
+                  name='bench-disk') as q:
+            q.start()
+            q.wait_for(BENCH_DONE, timeout, fail_on=r'PANIC')
+            text = q.serial_text()
+        guest = {k: float(re.search(rf'^bench: blk_{k} MiBps=([\d.]+)', text, re.M)[1]) for k in ('write', 'read')}
+        host = {}
+        for key, args in (('write', ['if=/dev/zero', f'of={img}', 'conv=notrunc']),
+                          ('read', [f'if={img}', 'of=/dev/null'])):
+            t0 = time.monotonic()
+            subprocess.run(['dd', *args, 'bs=128K', 'count=512'], check=True, capture_output=True)
+            host[key] = 64 / max(time.monotonic() - t0, 1e-6)
+        return guest, host
+
+
+def subprocess_error():
+    import subprocess
+    return subprocess.SubprocessError
+
+
 def first_line(error):
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
@@ -228,6 +260,14 @@ def main():
         rows.append(('memory with the desktop and 3 apps (64 MiB machine)', memory))
     except QemuError as e:
         missing.append(f'desktop session: {first_line(e)}')
+
+    try:
+        guest, host = disk_bench(args.timeout * 2)
+        for key in ('write', 'read'):
+            rows.append((f'virtio-blk sequential {key}, 64 MiB (guest / host dd, same file)',
+                         f'{guest[key]:.0f} / {host[key]:.0f} MiB/s = {guest[key] / host[key]:.2f}'))
+    except (QemuError, TypeError, subprocess_error()) as e:
+        missing.append(f'disk: {first_line(e)}')
 
     cairo = DEFAULT_ISO.parent / 'bootfs' / 'tests' / 'cairo-render'
     if cairo.is_file():

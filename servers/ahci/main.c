@@ -1,0 +1,465 @@
+/*
+ * ahci: SATA disks behind an AHCI controller (ICH9, 8086:2922: q35's own at
+ * 00:1f.2 and QEMU's -device ahci), serving libs/driver/block.idl.
+ *
+ * dm offers one name per driver, so we serve the first port with an ATA
+ * disk as "sd" + ('a' + instance) and log any other disks (and ATAPI
+ * drives, which we do not drive). A controller without disks still reports
+ * ready, as "ahciN", answering every block call with -E_NOENT: dm waits for
+ * its drivers before the system is ready, and q35 always has this one.
+ *
+ * One command at a time in slot 0, completion polled against a deadline
+ * (no interrupts yet: q35's disks are fast and this keeps start-up short).
+ * Data moves straight between the disk and one 128 KiB DMA buffer that the
+ * client maps (one PRD entry). A device error (PxTFD.ERR, or a fatal PxIS
+ * bit) fails the call with -E_IO and a log line; the port's command engine
+ * is then restarted so that the next command has a clean start.
+ *
+ * Options: instance=N (from dm).
+ */
+#include <common/format.h>
+#include <common/string.h>
+#include <driver/driver.h>
+#include <tessera/runtime.h>
+#include <tessera/syscall.h>
+#include "ahci.h"
+#include "idl/block.h"
+
+#define MS 1000000ull
+#define CMD_TIMEOUT (1500 * MS)   /* below dm's 2 s ping limit: we answer no pings meanwhile */
+#define ENGINE_TIMEOUT (500 * MS) /* AHCI 1.3: CR and FR clear within 500 ms */
+#define BOH_TIMEOUT (25 * MS)     /* the BIOS gives the HBA up within 25 ms ... */
+#define BOH_BUSY_TIMEOUT (2000 * MS)   /* ... or 2 s when it says it is busy */
+#define READY_TIMEOUT (1000 * MS) /* a disk leaves BSY/DRQ after the engine starts */
+#define BUF_SIZE (128u * 1024)    /* the client's buffer: one PRD entry */
+#define MODEL_LEN (ID_MODEL_WORDS * 2)
+
+static struct drv_device dev;
+static struct drv_mmio hba;
+static struct drv_dma ctl;        /* command list, received FIS, command table */
+static struct drv_dma buf;        /* the client's data buffer */
+static handle_t ep;
+static bool s64a;
+
+static struct disk {
+    bool present;
+    unsigned port;
+    char name[8];
+    char model[MODEL_LEN + 1];
+    uint64_t sectors;
+    uint32_t sector_size;
+} disk;
+
+static handle_t client_task = HANDLE_NONE;
+static uint32_t client_id;
+
+/* ---- registers ---- */
+
+static uint32_t port_read(unsigned port, unsigned reg) { return mmio_read32(&hba, PORT_BASE(port) + reg); }
+static void port_write(unsigned port, unsigned reg, uint32_t v) { mmio_write32(&hba, PORT_BASE(port) + reg, v); }
+
+/* Polls until (reg & mask) == want or the deadline passes: yields first (the
+ * device is usually quick), then sleeps in short steps. */
+static bool wait_reg(uint64_t off, uint32_t mask, uint32_t want, uint64_t timeout_ns) {
+    uint64_t deadline = sys_clock() + timeout_ns;
+    for (unsigned i = 0;; i++) {
+        if ((mmio_read32(&hba, off) & mask) == want)
+            return true;
+        if (sys_clock() >= deadline)
+            return (mmio_read32(&hba, off) & mask) == want;
+        if (i < 200)
+            sys_yield();
+        else
+            sleep_ns(50000);
+    }
+}
+
+static bool port_wait(unsigned port, unsigned reg, uint32_t mask, uint32_t want, uint64_t timeout_ns) {
+    return wait_reg(PORT_BASE(port) + reg, mask, want, timeout_ns);
+}
+
+/* ---- the HBA ---- */
+
+/* The BIOS may own the HBA (CAP2.BOH): ask for it and wait as AHCI 1.3
+ * section 10.6.3 says. A BIOS that does not let go is logged; we go on. */
+static void take_from_bios(void) {
+    if (!(mmio_read32(&hba, HBA_CAP2) & CAP2_BOH))
+        return;
+    uint32_t bohc = mmio_read32(&hba, HBA_BOHC);
+    if (!(bohc & BOHC_BOS))
+        return;
+    mmio_write32(&hba, HBA_BOHC, bohc | BOHC_OOS);
+    if (!wait_reg(HBA_BOHC, BOHC_BOS, 0, BOH_TIMEOUT) && (mmio_read32(&hba, HBA_BOHC) & BOHC_BB))
+        wait_reg(HBA_BOHC, BOHC_BOS, 0, BOH_BUSY_TIMEOUT);
+    if (mmio_read32(&hba, HBA_BOHC) & BOHC_BOS)
+        log_printf("ahci: the BIOS did not hand the controller over; using it anyway\n");
+}
+
+/* The command engine and FIS reception off (ST, then FRE), as the spec
+ * orders; false if the HBA does not confirm in time. */
+static bool port_stop(unsigned port) {
+    uint32_t cmd = port_read(port, PX_CMD);
+    if (cmd & PXCMD_ST)
+        port_write(port, PX_CMD, cmd & ~PXCMD_ST);
+    if (!port_wait(port, PX_CMD, PXCMD_CR, 0, ENGINE_TIMEOUT)) {
+        log_printf("ahci: port %u: the command engine does not stop\n", port);
+        return false;
+    }
+    cmd = port_read(port, PX_CMD);
+    if (cmd & PXCMD_FRE)
+        port_write(port, PX_CMD, cmd & ~PXCMD_FRE);
+    if (!port_wait(port, PX_CMD, PXCMD_FR, 0, ENGINE_TIMEOUT)) {
+        log_printf("ahci: port %u: FIS reception does not stop\n", port);
+        return false;
+    }
+    return true;
+}
+
+/* Points the port at our command list and FIS area, clears its errors and
+ * starts it: FRE, then ST once the device is not busy. */
+static int port_start(unsigned port) {
+    if (!port_stop(port))
+        return -E_IO;
+    uint64_t clb = ctl.phys, fb = ctl.phys + CMDLIST_BYTES;
+    port_write(port, PX_CLB, (uint32_t)clb);
+    port_write(port, PX_CLBU, (uint32_t)(clb >> 32));
+    port_write(port, PX_FB, (uint32_t)fb);
+    port_write(port, PX_FBU, (uint32_t)(fb >> 32));
+    port_write(port, PX_SERR, 0xffffffffu);
+    port_write(port, PX_IS, 0xffffffffu);
+    port_write(port, PX_IE, 0);   /* polled */
+    uint32_t cmd = port_read(port, PX_CMD);
+    if (mmio_read32(&hba, HBA_CAP) & CAP_SSS)
+        cmd |= PXCMD_SUD;
+    port_write(port, PX_CMD, cmd | PXCMD_POD | PXCMD_FRE);
+    if (!port_wait(port, PX_TFD, TFD_BSY | TFD_DRQ, 0, READY_TIMEOUT)) {
+        log_printf("ahci: port %u: the device stays busy (status 0x%x)\n", port, port_read(port, PX_TFD) & 0xff);
+        return -E_IO;
+    }
+    port_write(port, PX_CMD, port_read(port, PX_CMD) | PXCMD_ST);
+    return 0;
+}
+
+/* ---- commands ---- */
+
+/* Runs one ATA command in slot 0 with `bytes` of data at buf's start
+ * (0: none). 0, or -E_IO (logged) on a device error or timeout. */
+static int run_command(uint8_t command, uint64_t lba, uint16_t count, uint32_t bytes, bool write) {
+    unsigned port = disk.port;
+    volatile struct ahci_cmd_header *hdr = ctl.virt;
+    uint8_t *table = (uint8_t *)ctl.virt + 2048;
+    uint64_t table_phys = ctl.phys + 2048;
+    volatile struct ahci_prd *prd = (volatile struct ahci_prd *)(table + CMDTBL_PRDT);
+
+    memset(table, 0, CMDTBL_PRDT + sizeof(struct ahci_prd));
+    uint8_t *fis = table;
+    fis[0] = FIS_TYPE_REG_H2D;
+    fis[1] = FIS_H2D_COMMAND;
+    fis[2] = command;
+    fis[4] = (uint8_t)lba;
+    fis[5] = (uint8_t)(lba >> 8);
+    fis[6] = (uint8_t)(lba >> 16);
+    fis[7] = ATA_DEVICE_LBA;
+    fis[8] = (uint8_t)(lba >> 24);
+    fis[9] = (uint8_t)(lba >> 32);
+    fis[10] = (uint8_t)(lba >> 40);
+    fis[12] = (uint8_t)count;
+    fis[13] = (uint8_t)(count >> 8);
+    if (bytes) {
+        prd->dba = (uint32_t)buf.phys;
+        prd->dbau = (uint32_t)(buf.phys >> 32);
+        prd->dbc = bytes - 1;
+    }
+    hdr->flags = FIS_H2D_DWORDS | (write ? CMDH_WRITE : 0) | (bytes ? 1u << 16 : 0);
+    hdr->prdbc = 0;
+    hdr->ctba = (uint32_t)table_phys;
+    hdr->ctbau = (uint32_t)(table_phys >> 32);
+    drv_barrier();
+
+    port_write(port, PX_IS, 0xffffffffu);
+    port_write(port, PX_CI, 1);
+    uint64_t deadline = sys_clock() + CMD_TIMEOUT;
+    uint32_t is = 0;
+    for (unsigned i = 0;; i++) {
+        is = port_read(port, PX_IS);
+        if (is & PXIS_ERRORS)
+            break;
+        if (!(port_read(port, PX_CI) & 1)) {
+            drv_barrier();
+            return 0;
+        }
+        if (sys_clock() >= deadline)
+            break;
+        if (i < 200)
+            sys_yield();
+        else
+            sleep_ns(20000);
+    }
+    uint32_t tfd = port_read(port, PX_TFD);
+    if (is & PXIS_ERRORS)
+        log_printf("ahci: %s: command 0x%02x at sector %llu failed: status 0x%02x error 0x%02x (PxIS 0x%x, "
+                   "PxSERR 0x%x)\n",
+                   disk.name, command, (unsigned long long)lba, tfd & 0xff, (tfd >> 8) & 0xff, is,
+                   port_read(port, PX_SERR));
+    else
+        log_printf("ahci: %s: command 0x%02x at sector %llu unanswered after %llu ms (status 0x%02x)\n", disk.name,
+                   command, (unsigned long long)lba, (unsigned long long)(CMD_TIMEOUT / MS), tfd & 0xff);
+    /* Restarting the engine clears PxCI and the error state (AHCI 1.3
+     * section 6.2.2). */
+    if (port_start(port) < 0)
+        log_printf("ahci: %s: the port did not restart; later commands will fail\n", disk.name);
+    return -E_IO;
+}
+
+/* ---- IDENTIFY DEVICE ---- */
+
+/* The model string: two characters per word, the first in the high byte;
+ * trailing blanks dropped. */
+static void identify_model(const uint16_t *id, char *out) {
+    for (unsigned i = 0; i < ID_MODEL_WORDS; i++) {
+        out[2 * i] = (char)(id[ID_MODEL + i] >> 8);
+        out[2 * i + 1] = (char)id[ID_MODEL + i];
+    }
+    unsigned n = MODEL_LEN;
+    while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == 0))
+        n--;
+    out[n] = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (out[i] < 0x20 || out[i] > 0x7e)
+            out[i] = '?';
+}
+
+/* Fills disk's geometry; -E_IO if the disk lacks 48-bit addresses (READ
+ * DMA EXT needs them) or reports an unusable sector size. */
+static int identify(void) {
+    int err = run_command(ATA_IDENTIFY_DEVICE, 0, 0, 512, false);
+    if (err)
+        return err;
+    uint16_t id[256];
+    memcpy(id, buf.virt, sizeof(id));
+    identify_model(id, disk.model);
+    if (!(id[ID_CMDSET2] & (1u << 10))) {
+        log_printf("ahci: %s (%s): no 48-bit addresses; not supported\n", disk.name, disk.model);
+        return -E_IO;
+    }
+    disk.sectors = (uint64_t)id[ID_LBA48_SECTORS] | (uint64_t)id[ID_LBA48_SECTORS + 1] << 16 |
+                   (uint64_t)id[ID_LBA48_SECTORS + 2] << 32 | (uint64_t)id[ID_LBA48_SECTORS + 3] << 48;
+    disk.sector_size = 512;
+    uint16_t ss = id[ID_SECTOR_SIZE];
+    if ((ss & 0xc000) == 0x4000 && (ss & (1u << 12))) {
+        uint32_t words = (uint32_t)id[ID_LOGICAL_WORDS] | (uint32_t)id[ID_LOGICAL_WORDS + 1] << 16;
+        disk.sector_size = words * 2;
+    }
+    if (disk.sector_size != 512 && disk.sector_size != 4096) {
+        log_printf("ahci: %s (%s): sector size %u not supported\n", disk.name, disk.model, disk.sector_size);
+        return -E_IO;
+    }
+    return 0;
+}
+
+/* ---- the block interface ---- */
+
+static bool task_alive(handle_t task) {
+    struct task_info info;
+    return task != HANDLE_NONE && sys_task_info(task, &info) == 0 && info.state != TASK_STATE_DEAD;
+}
+
+static void drop_client(void) {
+    if (client_task != HANDLE_NONE)
+        sys_handle_close(client_task);
+    client_task = HANDLE_NONE;
+    client_id = 0;
+}
+
+static int check_client(const struct ipc_msg *req) {
+    if (!disk.present)
+        return -E_NOENT;
+    if (client_task == HANDLE_NONE || req->sender != client_id)
+        return -E_PERM;
+    return 0;
+}
+
+/* -E_RANGE past the disk's end or the buffer's. */
+static int check_range(uint64_t sector, uint32_t count) {
+    if ((uint64_t)count * disk.sector_size > BUF_SIZE || sector > disk.sectors || count > disk.sectors - sector)
+        return -E_RANGE;
+    return 0;
+}
+
+static int on_info(void *ctx, const struct ipc_msg *req, uint32_t *sector_size, uint64_t *sectors,
+                   bool *read_only, char *model) {
+    if (!disk.present)
+        return -E_NOENT;
+    *sector_size = disk.sector_size;
+    *sectors = disk.sectors;
+    *read_only = false;
+    memcpy(model, disk.model, strlen(disk.model) + 1);
+    return 0;
+}
+
+static int on_open(void *ctx, const struct ipc_msg *req, handle_t task, handle_t *buffer, uint32_t *buffer_size) {
+    struct task_info info;
+    if (!disk.present) {
+        sys_handle_close(task);
+        return -E_NOENT;
+    }
+    /* The handle must be the caller's own task: it tells us when it ends. */
+    if (sys_task_info(task, &info) < 0 || info.id != req->sender || info.state == TASK_STATE_DEAD) {
+        sys_handle_close(task);
+        return -E_INVAL;
+    }
+    if (client_task != HANDLE_NONE && client_id != req->sender && task_alive(client_task)) {
+        sys_handle_close(task);
+        return -E_BUSY;
+    }
+    long shm = sys_handle_dup(buf.mem, RIGHT_READ | RIGHT_WRITE | RIGHT_TRANSFER, 0);
+    if (shm < 0) {
+        sys_handle_close(task);
+        return (int)shm;
+    }
+    bool new_client = client_id != req->sender;
+    drop_client();
+    client_task = task;
+    client_id = req->sender;
+    if (new_client)
+        memset(buf.virt, 0, BUF_SIZE);   /* nothing of the previous client's data */
+    *buffer = (handle_t)shm;
+    *buffer_size = BUF_SIZE;
+    return 0;
+}
+
+static int on_read(void *ctx, const struct ipc_msg *req, uint64_t sector, uint32_t count) {
+    int err = check_client(req);
+    if (!err)
+        err = check_range(sector, count);
+    if (err || count == 0)
+        return err;
+    return run_command(ATA_READ_DMA_EXT, sector, (uint16_t)count, count * disk.sector_size, false);
+}
+
+static int on_write(void *ctx, const struct ipc_msg *req, uint64_t sector, uint32_t count) {
+    int err = check_client(req);
+    if (!err)
+        err = check_range(sector, count);
+    if (err || count == 0)
+        return err;
+    return run_command(ATA_WRITE_DMA_EXT, sector, (uint16_t)count, count * disk.sector_size, true);
+}
+
+static int on_flush(void *ctx, const struct ipc_msg *req) {
+    int err = check_client(req);
+    return err ? err : run_command(ATA_FLUSH_CACHE_EXT, 0, 0, 0, false);
+}
+
+static int on_close(void *ctx, const struct ipc_msg *req) {
+    int err = check_client(req);
+    if (!err)
+        drop_client();
+    return err;
+}
+
+static const struct block_server block_srv = {
+    .info = on_info, .open = on_open, .read = on_read, .write = on_write, .flush = on_flush, .close = on_close,
+};
+
+static int dispatch(struct ipc_msg *m) { return block_dispatch(&block_srv, NULL, m); }
+
+/* ---- start-up ---- */
+
+/* Finds the ports with a device and picks the first ATA disk. */
+static void scan_ports(long instance) {
+    uint32_t pi = mmio_read32(&hba, HBA_PI);
+    for (unsigned p = 0; p < 32; p++) {
+        if (!(pi & (1u << p)))
+            continue;
+        uint32_t ssts = port_read(p, PX_SSTS);
+        if (SSTS_DET(ssts) != 3 || SSTS_IPM(ssts) != 1)
+            continue;   /* nothing attached, or the link is asleep */
+        uint32_t sig = port_read(p, PX_SIG);
+        if (sig == SIG_ATAPI) {
+            log_printf("ahci: port %u: ATAPI drive, not driven\n", p);
+            continue;
+        }
+        if (sig != SIG_ATA) {
+            log_printf("ahci: port %u: unknown device (signature 0x%08x), not driven\n", p, sig);
+            continue;
+        }
+        if (disk.present) {
+            log_printf("ahci: port %u: another disk; only port %u (%s) is served (one name per driver)\n", p,
+                       disk.port, disk.name);
+            continue;
+        }
+        disk.present = true;
+        disk.port = p;
+    }
+    if (disk.present)
+        fmt_snprintf(disk.name, sizeof(disk.name), "sd%c", (char)('a' + (instance < 0 || instance > 25 ? 0 : instance)));
+}
+
+int main(int argc, char **argv) {
+    long instance = startup_option_int("instance", 0);
+    int err = drv_open(&dev);
+    if (err) {
+        log_printf("ahci: no device from dm: %s\n", err_str(err));
+        return 1;
+    }
+    long e = sys_endpoint_create();
+    if (e < 0) {
+        log_printf("ahci: cannot create an endpoint\n");
+        return 1;
+    }
+    ep = (handle_t)e;
+    err = drv_map_bar(&dev, AHCI_BAR, false, &hba);
+    if (!err)
+        err = drv_pci_enable(&dev);
+    if (err) {
+        log_printf("ahci: cannot map or enable the controller: %s\n", err_str(err));
+        return 1;
+    }
+    take_from_bios();
+    mmio_write32(&hba, HBA_GHC, (mmio_read32(&hba, HBA_GHC) | GHC_AE) & ~GHC_IE);
+    uint32_t cap = mmio_read32(&hba, HBA_CAP);
+    s64a = cap & CAP_S64A;
+
+    scan_ports(instance);
+    if (disk.present) {
+        err = drv_dma_alloc(4096, &ctl);
+        if (!err)
+            err = drv_dma_alloc(BUF_SIZE, &buf);
+        if (!err && !s64a && (ctl.phys + ctl.size > (1ull << 32) || buf.phys + buf.size > (1ull << 32))) {
+            log_printf("ahci: DMA memory above 4 GiB and the controller has 32-bit addresses only\n");
+            err = -E_NOMEM;
+        }
+        if (!err)
+            err = port_start(disk.port);
+        if (!err)
+            err = identify();
+        if (err) {
+            log_printf("ahci: %s on port %u is unusable: %s\n", disk.name, disk.port, err_str(err));
+            disk.present = false;
+        }
+    }
+    char name[8];
+    if (disk.present) {
+        memcpy(name, disk.name, sizeof(name));
+        log_printf("ahci: %s: \"%s\", %llu sectors of %u bytes (%llu MiB), port %u\n", disk.name, disk.model,
+                   (unsigned long long)disk.sectors, disk.sector_size,
+                   (unsigned long long)(disk.sectors * disk.sector_size >> 20), disk.port);
+        /* A first read proves the data path before anyone relies on it. */
+        if (disk.sectors && run_command(ATA_READ_DMA_EXT, 0, 1, disk.sector_size, false) == 0) {
+            const uint8_t *s0 = buf.virt;
+            log_printf("ahci: %s: sector 0 read%s\n", disk.name,
+                       s0[510] == 0x55 && s0[511] == 0xaa ? " (boot signature)" : "");
+        }
+        memset(buf.virt, 0, BUF_SIZE);
+    } else {
+        log_printf("ahci: no disks\n");
+        fmt_snprintf(name, sizeof(name), "ahci%ld", instance);
+    }
+    err = drv_ready(&dev, name, ep);
+    if (err) {
+        log_printf("ahci: ready failed: %s\n", err_str(err));
+        return 1;
+    }
+    drv_serve(ep, dispatch);
+}

@@ -1,0 +1,673 @@
+/*
+ * Tests for libs/fat: an in-memory 64 MiB device; format, files and
+ * directories with long and short names, persistence across remounts,
+ * corrupt volumes refused, images checked by the host's fsck.fat and
+ * images made by mkfs.fat + mcopy read back.
+ */
+// host-test-uses: libs/fat/fat.c
+#include "test.h"
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "../../libs/fat/include/fat/fat.h"
+
+#define DISK_SECTORS (64u * 1024 * 1024 / 512)
+
+struct memdisk {
+    uint8_t *data;
+    uint64_t sectors;
+    int fail_writes;
+    int writes_left;    /* power cut after this many writes; -1: never */
+};
+
+static int md_read(void *ctx, uint64_t sector, uint32_t count, void *buf)
+{
+    struct memdisk *d = ctx;
+    if (sector + count > d->sectors)
+        return -1;
+    memcpy(buf, d->data + sector * 512, (size_t)count * 512);
+    return 0;
+}
+
+static int md_write(void *ctx, uint64_t sector, uint32_t count, const void *buf)
+{
+    struct memdisk *d = ctx;
+    if (d->fail_writes || d->writes_left == 0 || sector + count > d->sectors)
+        return -1;
+    if (d->writes_left > 0)
+        d->writes_left--;
+    memcpy(d->data + sector * 512, buf, (size_t)count * 512);
+    return 0;
+}
+
+static int md_flush(void *ctx) { (void)ctx; return 0; }
+
+static struct memdisk disk;
+static struct fat_device dev;
+static struct fat_volume vol;
+
+static void disk_new(uint64_t sectors)
+{
+    free(disk.data);
+    disk.data = calloc(sectors, 512);
+    disk.sectors = sectors;
+    disk.fail_writes = 0;
+    disk.writes_left = -1;
+    dev = (struct fat_device){.ctx = &disk, .read = md_read, .write = md_write,
+                              .flush = md_flush, .sector_count = sectors};
+}
+
+static int fresh_volume(void)
+{
+    disk_new(DISK_SECTORS);
+    if (fat_format(&dev, "TESSERA") != 0)
+        return -1;
+    return fat_mount(&dev, &vol);
+}
+
+static void fill_pattern(uint8_t *buf, size_t len, unsigned seed)
+{
+    for (size_t i = 0; i < len; i++)
+        buf[i] = (uint8_t)(i * 31 + seed + (i >> 9));
+}
+
+static long write_file(const char *path, const void *buf, size_t len)
+{
+    struct fat_file f;
+    int r = fat_open(&vol, path, FAT_O_CREATE | FAT_O_TRUNC, &f);
+    if (r)
+        return r;
+    return fat_write(&f, buf, len);
+}
+
+/* Reads a whole file into buf (capacity cap); returns its length. */
+static long read_file(const char *path, void *buf, size_t cap)
+{
+    struct fat_file f;
+    int r = fat_open(&vol, path, 0, &f);
+    if (r)
+        return r;
+    return fat_read(&f, buf, cap);
+}
+
+static int dir_has(const char *dir, const char *name)
+{
+    struct fat_file d;
+    struct fat_dirent e;
+    if (fat_open(&vol, dir, 0, &d))
+        return -1;
+    int r;
+    while ((r = fat_readdir(&d, &e)) == 1)
+        if (strcmp(e.name, name) == 0)
+            return 1;
+    return r;
+}
+
+static int dir_count(const char *dir)
+{
+    struct fat_file d;
+    struct fat_dirent e;
+    if (fat_open(&vol, dir, 0, &d))
+        return -1;
+    int n = 0, r;
+    while ((r = fat_readdir(&d, &e)) == 1)
+        n++;
+    return r < 0 ? r : n;
+}
+
+/* Runs fsck.fat -n over the current disk; returns 0 when clean. */
+static int fsck_clean(void)
+{
+    if (fat_sync(&vol) != 0)
+        return -1;
+    char path[] = "/tmp/tessera-fat-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    /* Sparse: only sectors holding data are written. */
+    static const uint8_t zero[512];
+    int ok = ftruncate(fd, (off_t)disk.sectors * 512) == 0;
+    for (uint64_t s = 0; ok && s < disk.sectors; s++)
+        if (memcmp(disk.data + s * 512, zero, 512) != 0)
+            ok = pwrite(fd, disk.data + s * 512, 512, (off_t)s * 512) == 512;
+    close(fd);
+    if (!ok) {
+        unlink(path);
+        return -1;
+    }
+    if (access("/usr/sbin/fsck.fat", X_OK) != 0 && system("command -v fsck.fat >/dev/null") != 0) {
+        printf("fsck.fat not found: install dosfstools\n");
+        unlink(path);
+        return -1;
+    }
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "PATH=$PATH:/usr/sbin:/sbin fsck.fat -n %s 2>&1", path);
+    FILE *p = popen(cmd, "r");
+    int bad = 0, lines = 0;
+    char line[512];
+    while (p && fgets(line, sizeof(line), p)) {
+        lines++;
+        /* Clean output: the version line and the "N files, M/K clusters" summary. */
+        if (strncmp(line, "fsck.fat ", 9) != 0 && !strstr(line, " files, ")) {
+            printf("fsck.fat: %s", line);
+            bad = 1;
+        }
+    }
+    int status = p ? pclose(p) : -1;
+    unlink(path);
+    return status == 0 && !bad && lines > 0 ? 0 : -1;
+}
+
+TEST(format_and_mount)
+{
+    CHECK_EQ(fresh_volume(), 0);
+    CHECK_EQ(vol.read_only, 0);
+    CHECK_EQ(vol.root_cluster, 2u);
+    CHECK_EQ(vol.sectors_per_cluster, 1u);
+    CHECK(vol.cluster_count >= 65525);
+    CHECK_EQ(vol.free_count, vol.cluster_count - 1);
+    CHECK_EQ(dir_count("/"), 0);   /* the label entry is not listed */
+    CHECK_EQ(fsck_clean(), 0);
+}
+
+TEST(format_larger_volume)
+{
+    disk_new(600000);   /* ~293 MiB: 4 KiB clusters */
+    CHECK_EQ(fat_format(&dev, NULL), 0);
+    CHECK_EQ(fat_mount(&dev, &vol), 0);
+    CHECK_EQ(vol.sectors_per_cluster, 8u);
+    static uint8_t data[100000], back[100001];
+    fill_pattern(data, sizeof(data), 5);
+    CHECK_EQ(fat_mkdir(&vol, "EFI"), 0);
+    CHECK_EQ(fat_mkdir(&vol, "EFI/BOOT"), 0);
+    CHECK_EQ(write_file("EFI/BOOT/BOOTX64.EFI", data, sizeof(data)), (long)sizeof(data));
+    CHECK_EQ(read_file("efi/boot/bootx64.efi", back, sizeof(back)), (long)sizeof(data));
+    CHECK(memcmp(data, back, sizeof(data)) == 0);
+    CHECK_EQ(fsck_clean(), 0);
+}
+
+TEST(too_small_refused)
+{
+    disk_new(20000);
+    CHECK_EQ(fat_format(&dev, NULL), FAT_EINVAL);
+    CHECK(fat_mount(&dev, &vol) != 0);
+    CHECK(vol.reason != NULL);
+}
+
+TEST(files_short_and_long_names)
+{
+    CHECK_EQ(fresh_volume(), 0);
+    CHECK_EQ(write_file("README.TXT", "hello", 5), 5);
+    CHECK_EQ(write_file("A long file name with spaces.markdown", "long", 4), 4);
+    CHECK_EQ(write_file("lower.txt", "low", 3), 3);
+    char buf[64];
+    CHECK_EQ(read_file("readme.txt", buf, sizeof(buf)), 5);   /* case-insensitive */
+    CHECK(memcmp(buf, "hello", 5) == 0);
+    CHECK_EQ(read_file("/A LONG FILE NAME WITH SPACES.MARKDOWN", buf, sizeof(buf)), 4);
+    CHECK_EQ(dir_has("/", "README.TXT"), 1);
+    CHECK_EQ(dir_has("/", "A long file name with spaces.markdown"), 1);
+    CHECK_EQ(dir_has("/", "lower.txt"), 1);
+    struct fat_dirent st;
+    CHECK_EQ(fat_stat(&vol, "A long file name with spaces.markdown", &st), 0);
+    CHECK_STR(st.short_name, "ALONGF~1.MAR");
+    CHECK_EQ(fat_stat(&vol, "ALONGF~1.MAR", &st), 0);   /* short alias works too */
+    /* Same basis name gets the next numeric tail. */
+    CHECK_EQ(write_file("A long file name, second.markdown", "x", 1), 1);
+    CHECK_EQ(fat_stat(&vol, "A long file name, second.markdown", &st), 0);
+    CHECK_STR(st.short_name, "ALONGF~2.MAR");
+    struct fat_file f;
+    CHECK_EQ(fat_create(&vol, "README.TXT", &f), FAT_EEXIST);
+    CHECK_EQ(fat_open(&vol, "nope", 0, &f), FAT_ENOENT);
+    CHECK_EQ(fat_create(&vol, "bad:name", &f), FAT_EINVAL);
+    /* 255 characters is the longest name. */
+    char name[300];
+    memset(name, 'n', 255);
+    name[255] = 0;
+    CHECK_EQ(write_file(name, "max", 3), 3);
+    CHECK_EQ(dir_has("/", name), 1);
+    name[255] = 'n';
+    name[256] = 0;
+    CHECK_EQ(fat_create(&vol, name, &f), FAT_ENAMETOOLONG);
+    /* UTF-8 names round-trip through UCS-2. */
+    CHECK_EQ(write_file("caf\xc3\xa9 \xe2\x82\xac.txt", "u", 1), 1);
+    CHECK_EQ(dir_has("/", "caf\xc3\xa9 \xe2\x82\xac.txt"), 1);
+    CHECK_EQ(fsck_clean(), 0);
+}
+
+TEST(nested_directories)
+{
+    CHECK_EQ(fresh_volume(), 0);
+    CHECK_EQ(fat_mkdir(&vol, "boot"), 0);
+    CHECK_EQ(fat_mkdir(&vol, "boot/grub"), 0);
+    CHECK_EQ(fat_mkdir(&vol, "/boot/grub/Very Long Directory Name"), 0);
+    CHECK_EQ(fat_mkdir(&vol, "boot"), FAT_EEXIST);
+    CHECK_EQ(fat_mkdir(&vol, "missing/dir"), FAT_ENOENT);
+    CHECK_EQ(write_file("boot/grub/Very Long Directory Name/grub.cfg", "menuentry", 9), 9);
+    CHECK_EQ(write_file("boot/kernel.elf", "ELF", 3), 3);
+    CHECK_EQ(fat_mkdir(&vol, "boot/kernel.elf/x"), FAT_ENOTDIR);
+    char buf[32];
+    CHECK_EQ(read_file("/boot/./grub/../grub/Very Long Directory Name/grub.cfg", buf, sizeof(buf)), 9);
+    CHECK_EQ(dir_count("boot"), 2);
+    CHECK_EQ(dir_count("boot/grub"), 1);
+    struct fat_file f;
+    CHECK_EQ(fat_read(&f, buf, 1) , fat_open(&vol, "boot", 0, &f) == 0 ? FAT_EISDIR : 1);
+    /* Many entries: the directory grows past one cluster. */
+    for (int i = 0; i < 100; i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "boot/grub/module number %03d.mod", i);
+        CHECK_EQ(write_file(name, name, strlen(name)), (long)strlen(name));
+    }
+    CHECK_EQ(dir_count("boot/grub"), 101);
+    CHECK_EQ(read_file("boot/grub/module number 077.mod", buf, sizeof(buf)),
+             (long)strlen("boot/grub/module number 077.mod"));
+    CHECK(memcmp(buf, "boot/grub/module number 077.mod", 31) == 0);
+    CHECK_EQ(fsck_clean(), 0);
+}
+
+TEST(multi_cluster_io)
+{
+    CHECK_EQ(fresh_volume(), 0);
+    size_t big = 300000;
+    uint8_t *data = malloc(big), *back = malloc(big + 100);
+    fill_pattern(data, big, 7);
+    struct fat_file f;
+    CHECK_EQ(fat_create(&vol, "big.bin", &f), 0);
+    /* Writes in odd-sized pieces exercise partial sectors. */
+    size_t off = 0;
+    while (off < big) {
+        size_t n = big - off < 777 ? big - off : 777;
+        CHECK_EQ(fat_write(&f, data + off, n), (long)n);
+        off += n;
+    }
+    CHECK_EQ(read_file("big.bin", back, big + 100), (long)big);
+    CHECK(memcmp(data, back, big) == 0);
+    /* Append. */
+    CHECK_EQ(fat_open(&vol, "big.bin", 0, &f), 0);
+    CHECK_EQ(fat_seek(&f, f.size), 0);
+    CHECK_EQ(fat_write(&f, "TAIL", 4), 4);
+    CHECK_EQ(f.size, big + 4);
+    /* Overwrite in the middle, across a sector boundary. */
+    CHECK_EQ(fat_seek(&f, 1000), 0);
+    CHECK_EQ(fat_write(&f, "MIDDLE", 6), 6);
+    memcpy(data + 1000, "MIDDLE", 6);
+    CHECK_EQ(read_file("big.bin", back, big + 100), (long)big + 4);
+    CHECK(memcmp(data, back, big) == 0);
+    CHECK(memcmp(back + big, "TAIL", 4) == 0);
+    /* Reads from an offset. */
+    CHECK_EQ(fat_seek(&f, 999), 0);
+    char small[8];
+    CHECK_EQ(fat_read(&f, small, 8), 8);
+    CHECK(memcmp(small + 1, "MIDDLE", 6) == 0);
+    /* Truncate down, then up (zero-filled). */
+    uint32_t free_before = vol.free_count;
+    CHECK_EQ(fat_truncate(&f, 1500), 0);
+    CHECK(vol.free_count > free_before);
+    CHECK_EQ(fat_truncate(&f, 5000), 0);
+    CHECK_EQ(read_file("big.bin", back, big), 5000);
+    CHECK(memcmp(data, back, 1500) == 0);
+    int zeros = 1;
+    for (int i = 1500; i < 5000; i++)
+        zeros &= back[i] == 0;
+    CHECK(zeros);
+    /* Writing past the end leaves a zero gap. */
+    CHECK_EQ(fat_seek(&f, 9000), 0);
+    CHECK_EQ(fat_write(&f, "Z", 1), 1);
+    CHECK_EQ(read_file("big.bin", back, big), 9001);
+    CHECK(back[8999] == 0 && back[9000] == 'Z');
+    CHECK_EQ(fat_truncate(&f, 0), 0);
+    CHECK_EQ(f.first_cluster, 0u);
+    CHECK_EQ(vol.free_count, vol.cluster_count - 1);
+    CHECK_EQ(fat_sync(&vol), 0);
+    CHECK_EQ(fsck_clean(), 0);
+    free(data);
+    free(back);
+}
+
+TEST(rename_and_delete)
+{
+    CHECK_EQ(fresh_volume(), 0);
+    CHECK_EQ(fat_mkdir(&vol, "a"), 0);
+    CHECK_EQ(fat_mkdir(&vol, "b"), 0);
+    CHECK_EQ(fat_mkdir(&vol, "a/sub dir"), 0);
+    CHECK_EQ(write_file("a/sub dir/file one.txt", "one", 3), 3);
+    CHECK_EQ(write_file("a/two.txt", "two", 3), 3);
+    /* Within a directory. */
+    CHECK_EQ(fat_rename(&vol, "a/two.txt", "a/Second File.txt"), 0);
+    CHECK_EQ(dir_has("a", "two.txt"), 0);
+    CHECK_EQ(dir_has("a", "Second File.txt"), 1);
+    /* Case-only rename. */
+    CHECK_EQ(fat_rename(&vol, "a/Second File.txt", "a/second file.txt"), 0);
+    CHECK_EQ(dir_has("a", "second file.txt"), 1);
+    /* Across directories, a file and a directory (whose ".." must follow). */
+    CHECK_EQ(fat_rename(&vol, "a/second file.txt", "b/moved.txt"), 0);
+    CHECK_EQ(fat_rename(&vol, "a/sub dir", "b/sub dir moved"), 0);
+    char buf[16];
+    CHECK_EQ(read_file("b/sub dir moved/file one.txt", buf, sizeof(buf)), 3);
+    CHECK_EQ(read_file("b/sub dir moved/../moved.txt", buf, sizeof(buf)), 3);
+    CHECK_EQ(dir_count("a"), 0);
+    /* A directory cannot move into itself. */
+    CHECK_EQ(fat_rename(&vol, "b", "b/sub dir moved/b"), FAT_EINVAL);
+    /* Rename over an existing file replaces it. */
+    CHECK_EQ(write_file("b/victim", "victim", 6), 6);
+    CHECK_EQ(fat_rename(&vol, "b/moved.txt", "b/victim"), 0);
+    CHECK_EQ(read_file("b/victim", buf, sizeof(buf)), 3);
+    CHECK_EQ(fat_rename(&vol, "nothing", "b/x"), FAT_ENOENT);
+    /* Delete. */
+    CHECK_EQ(fat_rmdir(&vol, "b/sub dir moved"), FAT_ENOTEMPTY);
+    CHECK_EQ(fat_unlink(&vol, "b/sub dir moved"), FAT_EISDIR);
+    CHECK_EQ(fat_rmdir(&vol, "b/victim"), FAT_ENOTDIR);
+    CHECK_EQ(fat_unlink(&vol, "b/sub dir moved/file one.txt"), 0);
+    CHECK_EQ(fat_rmdir(&vol, "b/sub dir moved"), 0);
+    CHECK_EQ(fat_unlink(&vol, "b/victim"), 0);
+    CHECK_EQ(fat_rmdir(&vol, "b"), 0);
+    CHECK_EQ(fat_rmdir(&vol, "a"), 0);
+    CHECK_EQ(fat_rmdir(&vol, "/"), FAT_EINVAL);
+    CHECK_EQ(fat_mkdir(&vol, "c"), 0);
+    CHECK_EQ(fat_rmdir(&vol, "c/."), FAT_EINVAL);
+    CHECK_EQ(fat_rmdir(&vol, "c/.."), FAT_EINVAL);
+    CHECK_EQ(fat_rename(&vol, "c/..", "d"), FAT_EINVAL);
+    CHECK_EQ(fat_rmdir(&vol, "c"), 0);
+    CHECK_EQ(dir_count("/"), 0);
+    CHECK_EQ(vol.free_count, vol.cluster_count - 1);
+    /* Freed slots are reused. */
+    CHECK_EQ(write_file("again.txt", "again", 5), 5);
+    CHECK_EQ(fat_sync(&vol), 0);
+    CHECK_EQ(fsck_clean(), 0);
+}
+
+TEST(remount_persists)
+{
+    CHECK_EQ(fresh_volume(), 0);
+    CHECK_EQ(fat_mkdir(&vol, "Documents"), 0);
+    uint8_t data[5000];
+    fill_pattern(data, sizeof(data), 3);
+    CHECK_EQ(write_file("Documents/Report for 2026.doc", data, sizeof(data)), (long)sizeof(data));
+    uint32_t free_count = vol.free_count;
+    CHECK_EQ(fat_sync(&vol), 0);
+    memset(&vol, 0xAA, sizeof(vol));
+    CHECK_EQ(fat_mount(&dev, &vol), 0);
+    CHECK_EQ(vol.free_count, free_count);
+    uint8_t back[6000];
+    CHECK_EQ(read_file("documents/report for 2026.doc", back, sizeof(back)), (long)sizeof(data));
+    CHECK(memcmp(data, back, sizeof(data)) == 0);
+    CHECK_EQ(fsck_clean(), 0);
+}
+
+TEST(corrupt_volumes_refused)
+{
+    CHECK_EQ(fresh_volume(), 0);
+    CHECK_EQ(fat_mkdir(&vol, "dir"), 0);
+    CHECK_EQ(write_file("dir/f", "x", 1), 1);
+    /* Enough entries that "dir" fills its first cluster (no end marker). */
+    for (int i = 0; i < 20; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "dir/G%d", i);
+        CHECK_EQ(write_file(name, "", 0), 0);
+    }
+    CHECK_EQ(fat_sync(&vol), 0);
+    uint8_t saved[512];
+    memcpy(saved, disk.data, 512);
+    static const struct { int off; uint8_t val; } bad[] = {
+        {510, 0}, {0, 0}, {12, 4}, {13, 3}, {16, 0}, {16, 5}, {17, 1}, {22, 1},
+        {38, 0xFF}, {44, 0}, {45, 0xFF}, {42, 1}, {14, 0},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memcpy(disk.data, saved, 512);
+        disk.data[bad[i].off] = bad[i].val;
+        CHECK(fat_mount(&dev, &vol) != 0);
+        CHECK(vol.reason != NULL);
+    }
+    memcpy(disk.data, saved, 512);
+    /* A device smaller than the volume claims. */
+    dev.sector_count = DISK_SECTORS / 2;
+    CHECK(fat_mount(&dev, &vol) != 0);
+    dev.sector_count = DISK_SECTORS;
+    CHECK_EQ(fat_mount(&dev, &vol), 0);
+
+    /* FAT mirroring disabled: read-only, reading still works. */
+    disk.data[40] = 0x80;
+    CHECK_EQ(fat_mount(&dev, &vol), 0);
+    CHECK_EQ(vol.read_only, 1);
+    CHECK(vol.reason != NULL);
+    char buf[4];
+    CHECK_EQ(read_file("dir/f", buf, 4), 1);
+    struct fat_file f;
+    CHECK_EQ(fat_create(&vol, "new", &f), FAT_EROFS);
+    CHECK_EQ(fat_mkdir(&vol, "new"), FAT_EROFS);
+    disk.data[40] = 0;
+    CHECK_EQ(fat_mount(&dev, &vol), 0);
+
+    /* Bad FSInfo is only a hint: recounted. */
+    uint32_t free_count = vol.free_count;
+    disk.data[512] = 0;
+    CHECK_EQ(fat_mount(&dev, &vol), 0);
+    CHECK_EQ(vol.free_count, free_count);
+    disk.data[512] = 0x52;
+
+    /* Root chain looping onto itself: refused. */
+    uint8_t *fat = disk.data + vol.reserved_sectors * 512;
+    uint8_t save_root[4];
+    memcpy(save_root, fat + 8, 4);
+    fat[8] = 2; fat[9] = 0; fat[10] = 0; fat[11] = 0;
+    CHECK(fat_mount(&dev, &vol) != 0);
+    CHECK(vol.reason != NULL);
+    /* Root chain pointing outside the volume: refused. */
+    fat[8] = 0xF0; fat[9] = 0xFF; fat[10] = 0xFF; fat[11] = 0x0E;
+    CHECK(fat_mount(&dev, &vol) != 0);
+    memcpy(fat + 8, save_root, 4);
+    CHECK_EQ(fat_mount(&dev, &vol), 0);
+
+    /* A subdirectory whose chain loops: scans end with an error. */
+    struct fat_dirent st;
+    CHECK_EQ(fat_stat(&vol, "dir", &st), 0);
+    uint32_t c = st.first_cluster;
+    fat[c * 4] = (uint8_t)c; fat[c * 4 + 1] = (uint8_t)(c >> 8);
+    fat[c * 4 + 2] = (uint8_t)(c >> 16); fat[c * 4 + 3] = 0;
+    CHECK_EQ(fat_mount(&dev, &vol), 0);
+    CHECK_EQ(fat_stat(&vol, "dir/missing", &st), FAT_ECORRUPT);
+    /* A file whose size claims more clusters than its chain has. */
+    CHECK_EQ(fat_stat(&vol, "dir/f", &st), 0);
+    fat[c * 4] = 0xFF; fat[c * 4 + 1] = 0xFF; fat[c * 4 + 2] = 0xFF; fat[c * 4 + 3] = 0x0F;
+    CHECK_EQ(fat_mount(&dev, &vol), 0);
+    CHECK_EQ(fat_open(&vol, "dir/f", 0, &f), 0);
+    f.size = 100000;
+    char big[4096];
+    long got = 0, r;
+    while ((r = fat_read(&f, big, sizeof(big))) > 0)
+        got += r;
+    CHECK_EQ(r, FAT_ECORRUPT);
+    /* A link into the reserved range inside a chain: corrupt, and
+     * unlinking the file still terminates. */
+    uint32_t fc = st.first_cluster;
+    fat[fc * 4] = 1; fat[fc * 4 + 1] = 0; fat[fc * 4 + 2] = 0; fat[fc * 4 + 3] = 0;
+    CHECK_EQ(fat_mount(&dev, &vol), 0);
+    CHECK_EQ(fat_unlink(&vol, "dir/f"), 0);
+    /* Garbage everywhere: refused, no crash. */
+    for (int round = 0; round < 50; round++) {
+        srand((unsigned)round);
+        for (int i = 0; i < 512; i++)
+            disk.data[i] = (uint8_t)rand();
+        disk.data[510] = 0x55;
+        disk.data[511] = 0xAA;
+        fat_mount(&dev, &vol);
+    }
+}
+
+TEST(device_errors_reported)
+{
+    CHECK_EQ(fresh_volume(), 0);
+    disk.fail_writes = 1;
+    struct fat_file f;
+    CHECK_EQ(fat_create(&vol, "x", &f), FAT_EIO);
+    CHECK_EQ(fat_mkdir(&vol, "d"), FAT_EIO);
+    disk.fail_writes = 0;
+}
+
+/* Writes the disk to a file, runs a shell command on it, reads it back. */
+static int with_image(const char *fmt)
+{
+    char path[] = "/tmp/tessera-fatimg-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), fmt, path, path, path, path, path, path);
+    int r = system(cmd);
+    FILE *fp = fopen(path, "rb");
+    size_t n = 0;
+    if (fp) {
+        n = fread(disk.data, 512, disk.sectors, fp);
+        fclose(fp);
+    }
+    unlink(path);
+    return r == 0 && n == disk.sectors ? 0 : -1;
+}
+
+TEST(reads_mkfs_and_mcopy_image)
+{
+    disk_new(DISK_SECTORS);
+    uint8_t data[20000];
+    fill_pattern(data, sizeof(data), 11);
+    FILE *fp = fopen("/tmp/tessera-fat-src.bin", "wb");
+    CHECK(fp != NULL);
+    if (!fp)
+        return;
+    fwrite(data, 1, sizeof(data), fp);
+    fclose(fp);
+    int r = with_image(
+        "rm -f %s && PATH=$PATH:/usr/sbin:/sbin mkfs.fat -F 32 -n HOSTVOL -C %s 65536 >/dev/null && "
+        "mmd -i %s ::/Some\\ Directory && "
+        "mcopy -i %s /tmp/tessera-fat-src.bin '::/Some Directory/A Long Binary Name.bin' && "
+        "echo hello | mcopy -i %s - ::/readme.txt && "
+        "mcopy -i %s /tmp/tessera-fat-src.bin ::/BIG.BIN");
+    unlink("/tmp/tessera-fat-src.bin");
+    if (r != 0)
+        printf("mkfs.fat/mtools failed: are dosfstools and mtools installed?\n");
+    CHECK_EQ(r, 0);
+    CHECK_EQ(fat_mount(&dev, &vol), 0);
+    CHECK_EQ(vol.read_only, 0);
+    uint8_t back[25000];
+    CHECK_EQ(read_file("Some Directory/A Long Binary Name.bin", back, sizeof(back)), (long)sizeof(data));
+    CHECK(memcmp(back, data, sizeof(data)) == 0);
+    CHECK_EQ(read_file("BIG.BIN", back, sizeof(back)), (long)sizeof(data));
+    CHECK(memcmp(back, data, sizeof(data)) == 0);
+    CHECK_EQ(read_file("readme.txt", back, sizeof(back)), 6);
+    CHECK(memcmp(back, "hello\n", 6) == 0);
+    CHECK_EQ(dir_has("/", "Some Directory"), 1);
+    CHECK_EQ(dir_has("Some Directory", "A Long Binary Name.bin"), 1);
+    /* And we can modify it, keeping fsck.fat happy. */
+    CHECK_EQ(write_file("Some Directory/added by tessera.txt", "added", 5), 5);
+    CHECK_EQ(fat_unlink(&vol, "BIG.BIN"), 0);
+    CHECK_EQ(fat_sync(&vol), 0);
+    CHECK_EQ(fsck_clean(), 0);
+    /* ...and mtools reads what we wrote. */
+    char path[] = "/tmp/tessera-fatimg-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    CHECK(write(fd, disk.data, (size_t)disk.sectors * 512) == (ssize_t)disk.sectors * 512);
+    close(fd);
+    char cmd[256], out[64] = "";
+    snprintf(cmd, sizeof(cmd), "mtype -i %s '::/Some Directory/added by tessera.txt'", path);
+    FILE *p = popen(cmd, "r");
+    size_t n = p ? fread(out, 1, sizeof(out) - 1, p) : 0;
+    if (p)
+        pclose(p);
+    unlink(path);
+    CHECK_EQ(n, 5u);
+    CHECK(memcmp(out, "added", 5) == 0);
+}
+
+/* Random operations on a few files checked against a shadow copy, then
+ * fsck.fat must find the volume clean. */
+TEST(random_operations_stay_consistent)
+{
+    CHECK_EQ(fresh_volume(), 0);
+    enum { FILES = 6, MAXLEN = 70000 };
+    static uint8_t shadow[FILES][MAXLEN], back[MAXLEN + 16], chunk[9000];
+    uint32_t len[FILES] = {0};
+    int exists[FILES] = {0};
+    CHECK_EQ(fat_mkdir(&vol, "stress dir"), 0);
+    srand(1234);
+    for (int step = 0; step < 600 && !test_failed_now; step++) {
+        int i = rand() % FILES;
+        char path[64];
+        snprintf(path, sizeof(path), "%sfile number %d.dat", i % 2 ? "stress dir/" : "", i);
+        struct fat_file f;
+        int op = rand() % 10;
+        if (op < 5) {          /* write somewhere at or a bit past the end */
+            uint32_t pos = exists[i] ? (uint32_t)rand() % (len[i] + 2000) : 0;
+            uint32_t n = (uint32_t)rand() % sizeof(chunk);
+            if (pos + n > MAXLEN)
+                continue;
+            fill_pattern(chunk, n, (unsigned)step);
+            CHECK_EQ(fat_open(&vol, path, FAT_O_CREATE, &f), 0);
+            CHECK_EQ(fat_seek(&f, pos), 0);
+            CHECK_EQ(fat_write(&f, chunk, n), (long)n);
+            if (!exists[i])
+                len[i] = 0;
+            if (pos > len[i])
+                memset(shadow[i] + len[i], 0, pos - len[i]);
+            memcpy(shadow[i] + pos, chunk, n);
+            if (pos + n > len[i])
+                len[i] = pos + n;
+            exists[i] = 1;
+        } else if (op < 7 && exists[i]) {
+            uint32_t n = (uint32_t)rand() % (len[i] + 3000);
+            if (n > MAXLEN)
+                continue;
+            CHECK_EQ(fat_open(&vol, path, 0, &f), 0);
+            CHECK_EQ(fat_truncate(&f, n), 0);
+            if (n > len[i])
+                memset(shadow[i] + len[i], 0, n - len[i]);
+            len[i] = n;
+        } else if (op < 8 && exists[i]) {
+            CHECK_EQ(fat_unlink(&vol, path), 0);
+            exists[i] = 0;
+        } else if (exists[i]) {
+            CHECK_EQ(read_file(path, back, sizeof(back)), (long)len[i]);
+            CHECK(memcmp(back, shadow[i], len[i]) == 0);
+        }
+    }
+    CHECK_EQ(fat_sync(&vol), 0);
+    CHECK_EQ(fat_mount(&dev, &vol), 0);
+    for (int i = 0; i < FILES; i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "%sfile number %d.dat", i % 2 ? "stress dir/" : "", i);
+        if (exists[i]) {
+            CHECK_EQ(read_file(path, back, sizeof(back)), (long)len[i]);
+            CHECK(memcmp(back, shadow[i], len[i]) == 0);
+        } else {
+            CHECK_EQ(read_file(path, back, sizeof(back)), FAT_ENOENT);
+        }
+    }
+    CHECK_EQ(fsck_clean(), 0);
+}
+
+/* Power cut after every possible number of writes during an append, a
+ * mkdir and an unlink: the volume still mounts and the old data is intact. */
+TEST(power_cut_keeps_old_data)
+{
+    static uint8_t data[3000], back[20000];
+    fill_pattern(data, sizeof(data), 9);
+    for (int cut = 0; cut < 80 && !test_failed_now; cut++) {
+        CHECK_EQ(fresh_volume(), 0);
+        CHECK_EQ(write_file("keep.txt", data, sizeof(data)), (long)sizeof(data));
+        CHECK_EQ(write_file("gone.txt", data, 10), 10);
+        CHECK_EQ(fat_sync(&vol), 0);
+        disk.writes_left = cut;
+        struct fat_file f;
+        if (fat_open(&vol, "keep.txt", 0, &f) == 0 && fat_seek(&f, f.size) == 0)
+            fat_write(&f, data, sizeof(data));
+        fat_mkdir(&vol, "new directory");
+        fat_unlink(&vol, "gone.txt");
+        disk.writes_left = -1;
+        CHECK_EQ(fat_mount(&dev, &vol), 0);
+        long n = read_file("keep.txt", back, sizeof(back));
+        CHECK(n == (long)sizeof(data) || n == 2 * (long)sizeof(data));
+        CHECK(memcmp(back, data, sizeof(data)) == 0);
+        CHECK(dir_count("/") >= 1);
+    }
+}
+
+TEST_MAIN()
