@@ -10,8 +10,9 @@
  *
  * One command at a time in slot 0, completion polled against a deadline
  * (no interrupts yet: q35's disks are fast and this keeps start-up short).
- * Data moves straight between the disk and one 128 KiB DMA buffer that the
- * client maps (one PRD entry). A device error (PxTFD.ERR, or a fatal PxIS
+ * Data moves straight between the disk and the client's 128 KiB DMA buffer
+ * (one PRD entry), fresh at each open so that no earlier client's mapping
+ * reaches it. A device error (PxTFD.ERR, or a fatal PxIS
  * bit) fails the call with -E_IO and a log line; the port's command engine
  * is then restarted so that the next command has a clean start.
  *
@@ -37,7 +38,6 @@
 static struct drv_device dev;
 static struct drv_mmio hba;
 static struct drv_dma ctl;        /* command list, received FIS, command table */
-static struct drv_dma buf;        /* the client's data buffer */
 static handle_t ep;
 static bool s64a;
 
@@ -50,8 +50,8 @@ static struct disk {
     uint32_t sector_size;
 } disk;
 
-static handle_t client_task = HANDLE_NONE;
-static uint32_t client_id;
+/* The client and its data buffer (libs/driver/block.c). */
+static struct drv_block_client client = DRV_BLOCK_CLIENT_INIT(disk.name);
 
 /* ---- registers ---- */
 
@@ -142,9 +142,11 @@ static int port_start(unsigned port) {
 
 /* ---- commands ---- */
 
-/* Runs one ATA command in slot 0 with `bytes` of data at buf's start
- * (0: none). 0, or -E_IO (logged) on a device error or timeout. */
-static int run_command(uint8_t command, uint64_t lba, uint16_t count, uint32_t bytes, bool write) {
+/* Runs one ATA command in slot 0 with `bytes` of data at physical address
+ * `data` (bytes 0: none). 0, or -E_IO (logged) on a device error or
+ * timeout. */
+static int run_command(uint8_t command, uint64_t lba, uint16_t count, uint64_t data, uint32_t bytes,
+                       bool write) {
     unsigned port = disk.port;
     volatile struct ahci_cmd_header *hdr = ctl.virt;
     uint8_t *table = (uint8_t *)ctl.virt + 2048;
@@ -166,8 +168,8 @@ static int run_command(uint8_t command, uint64_t lba, uint16_t count, uint32_t b
     fis[12] = (uint8_t)count;
     fis[13] = (uint8_t)(count >> 8);
     if (bytes) {
-        prd->dba = (uint32_t)buf.phys;
-        prd->dbau = (uint32_t)(buf.phys >> 32);
+        prd->dba = (uint32_t)data;
+        prd->dbau = (uint32_t)(data >> 32);
         prd->dbc = bytes - 1;
     }
     hdr->flags = FIS_H2D_DWORDS | (write ? CMDH_WRITE : 0) | (bytes ? 1u << 16 : 0);
@@ -229,14 +231,15 @@ static void identify_model(const uint16_t *id, char *out) {
             out[i] = '?';
 }
 
-/* Fills disk's geometry; -E_IO if the disk lacks 48-bit addresses (READ
- * DMA EXT needs them) or reports an unusable sector size. */
-static int identify(void) {
-    int err = run_command(ATA_IDENTIFY_DEVICE, 0, 0, 512, false);
+/* Fills disk's geometry, reading into `scratch`; -E_IO if the disk lacks
+ * 48-bit addresses (READ DMA EXT needs them) or reports an unusable sector
+ * size. */
+static int identify(const struct drv_dma *scratch) {
+    int err = run_command(ATA_IDENTIFY_DEVICE, 0, 0, scratch->phys, 512, false);
     if (err)
         return err;
     uint16_t id[256];
-    memcpy(id, buf.virt, sizeof(id));
+    memcpy(id, scratch->virt, sizeof(id));
     identify_model(id, disk.model);
     if (!(id[ID_CMDSET2] & (1u << 10))) {
         log_printf("ahci: %s (%s): no 48-bit addresses; not supported\n", disk.name, disk.model);
@@ -259,29 +262,14 @@ static int identify(void) {
 
 /* ---- the block interface ---- */
 
-static bool task_alive(handle_t task) {
-    struct task_info info;
-    return task != HANDLE_NONE && sys_task_info(task, &info) == 0 && info.state != TASK_STATE_DEAD;
-}
-
-static void drop_client(void) {
-    if (client_task != HANDLE_NONE)
-        sys_handle_close(client_task);
-    client_task = HANDLE_NONE;
-    client_id = 0;
-}
-
 static int check_client(const struct ipc_msg *req) {
-    if (!disk.present)
-        return -E_NOENT;
-    if (client_task == HANDLE_NONE || req->sender != client_id)
-        return -E_PERM;
-    return 0;
+    return disk.present ? drv_block_check(&client, req) : -E_NOENT;
 }
 
 /* -E_RANGE past the disk's end or the buffer's. */
 static int check_range(uint64_t sector, uint32_t count) {
-    if ((uint64_t)count * disk.sector_size > BUF_SIZE || sector > disk.sectors || count > disk.sectors - sector)
+    if ((uint64_t)count * disk.sector_size > client.buf.size || sector > disk.sectors ||
+        count > disk.sectors - sector)
         return -E_RANGE;
     return 0;
 }
@@ -298,34 +286,12 @@ static int on_info(void *ctx, const struct ipc_msg *req, uint32_t *sector_size, 
 }
 
 static int on_open(void *ctx, const struct ipc_msg *req, handle_t task, handle_t *buffer, uint32_t *buffer_size) {
-    struct task_info info;
     if (!disk.present) {
-        sys_handle_close(task);
+        if (task != HANDLE_NONE)
+            sys_handle_close(task);
         return -E_NOENT;
     }
-    /* The handle must be the caller's own task: it tells us when it ends. */
-    if (sys_task_info(task, &info) < 0 || info.id != req->sender || info.state == TASK_STATE_DEAD) {
-        sys_handle_close(task);
-        return -E_INVAL;
-    }
-    if (client_task != HANDLE_NONE && client_id != req->sender && task_alive(client_task)) {
-        sys_handle_close(task);
-        return -E_BUSY;
-    }
-    long shm = sys_handle_dup(buf.mem, RIGHT_READ | RIGHT_WRITE | RIGHT_TRANSFER, 0);
-    if (shm < 0) {
-        sys_handle_close(task);
-        return (int)shm;
-    }
-    bool new_client = client_id != req->sender;
-    drop_client();
-    client_task = task;
-    client_id = req->sender;
-    if (new_client)
-        memset(buf.virt, 0, BUF_SIZE);   /* nothing of the previous client's data */
-    *buffer = (handle_t)shm;
-    *buffer_size = BUF_SIZE;
-    return 0;
+    return drv_block_open(&client, req, task, BUF_SIZE, buffer, buffer_size);
 }
 
 static int on_read(void *ctx, const struct ipc_msg *req, uint64_t sector, uint32_t count) {
@@ -334,7 +300,8 @@ static int on_read(void *ctx, const struct ipc_msg *req, uint64_t sector, uint32
         err = check_range(sector, count);
     if (err || count == 0)
         return err;
-    return run_command(ATA_READ_DMA_EXT, sector, (uint16_t)count, count * disk.sector_size, false);
+    return run_command(ATA_READ_DMA_EXT, sector, (uint16_t)count, client.buf.phys, count * disk.sector_size,
+                       false);
 }
 
 static int on_write(void *ctx, const struct ipc_msg *req, uint64_t sector, uint32_t count) {
@@ -343,18 +310,19 @@ static int on_write(void *ctx, const struct ipc_msg *req, uint64_t sector, uint3
         err = check_range(sector, count);
     if (err || count == 0)
         return err;
-    return run_command(ATA_WRITE_DMA_EXT, sector, (uint16_t)count, count * disk.sector_size, true);
+    return run_command(ATA_WRITE_DMA_EXT, sector, (uint16_t)count, client.buf.phys, count * disk.sector_size,
+                       true);
 }
 
 static int on_flush(void *ctx, const struct ipc_msg *req) {
     int err = check_client(req);
-    return err ? err : run_command(ATA_FLUSH_CACHE_EXT, 0, 0, 0, false);
+    return err ? err : run_command(ATA_FLUSH_CACHE_EXT, 0, 0, 0, 0, false);
 }
 
 static int on_close(void *ctx, const struct ipc_msg *req) {
     int err = check_client(req);
     if (!err)
-        drop_client();
+        drv_block_close(&client);
     return err;
 }
 
@@ -421,19 +389,23 @@ int main(int argc, char **argv) {
     uint32_t cap = mmio_read32(&hba, HBA_CAP);
     s64a = cap & CAP_S64A;
 
+    if (!s64a)
+        client.dma_limit = 1ull << 32;   /* clients' buffers too */
+
     scan_ports(instance);
+    struct drv_dma scratch = {.mem = HANDLE_NONE};   /* IDENTIFY and the first read, then freed */
     if (disk.present) {
         err = drv_dma_alloc(4096, &ctl);
         if (!err)
-            err = drv_dma_alloc(BUF_SIZE, &buf);
-        if (!err && !s64a && (ctl.phys + ctl.size > (1ull << 32) || buf.phys + buf.size > (1ull << 32))) {
+            err = drv_dma_alloc(4096, &scratch);   /* a sector is 4 KiB at most */
+        if (!err && !s64a && (ctl.phys + ctl.size > (1ull << 32) || scratch.phys + scratch.size > (1ull << 32))) {
             log_printf("ahci: DMA memory above 4 GiB and the controller has 32-bit addresses only\n");
             err = -E_NOMEM;
         }
         if (!err)
             err = port_start(disk.port);
         if (!err)
-            err = identify();
+            err = identify(&scratch);
         if (err) {
             log_printf("ahci: %s on port %u is unusable: %s\n", disk.name, disk.port, err_str(err));
             disk.present = false;
@@ -446,16 +418,16 @@ int main(int argc, char **argv) {
                    (unsigned long long)disk.sectors, disk.sector_size,
                    (unsigned long long)(disk.sectors * disk.sector_size >> 20), disk.port);
         /* A first read proves the data path before anyone relies on it. */
-        if (disk.sectors && run_command(ATA_READ_DMA_EXT, 0, 1, disk.sector_size, false) == 0) {
-            const uint8_t *s0 = buf.virt;
+        if (disk.sectors && run_command(ATA_READ_DMA_EXT, 0, 1, scratch.phys, disk.sector_size, false) == 0) {
+            const uint8_t *s0 = scratch.virt;
             log_printf("ahci: %s: sector 0 read%s\n", disk.name,
                        s0[510] == 0x55 && s0[511] == 0xaa ? " (boot signature)" : "");
         }
-        memset(buf.virt, 0, BUF_SIZE);
     } else {
         log_printf("ahci: no disks\n");
         fmt_snprintf(name, sizeof(name), "ahci%ld", instance);
     }
+    drv_dma_free(&scratch);
     err = drv_ready(&dev, name, ep);
     if (err) {
         log_printf("ahci: ready failed: %s\n", err_str(err));

@@ -96,10 +96,8 @@ static bool read_only;
 static bool no_medium;          /* namespace 1 is absent: served as a disk of 0 sectors */
 static uint32_t max_transfer;   /* bytes in one command (MDTS), a multiple of PAGE */
 
-/* The client: its task (RIGHT_WATCH), id, and the buffer we gave it. */
-static handle_t client_task = HANDLE_NONE;
-static uint32_t client_id;
-static struct drv_dma client_buf;
+/* The client and the buffer we gave it (libs/driver/block.c). */
+static struct drv_block_client client = DRV_BLOCK_CLIENT_INIT(disk_name);
 
 __attribute__((noreturn)) static void die(const char *what) {
     uint32_t csts = regs.base ? mmio_read32(&regs, REG_CSTS) : 0;
@@ -393,32 +391,8 @@ static int transfer(uint8_t opcode, const struct drv_dma *buf, uint64_t sector, 
     return 0;
 }
 
-/* ---- the client ---- */
-
-static void release_client(void) {
-    if (client_task != HANDLE_NONE)
-        sys_handle_close(client_task);
-    client_task = HANDLE_NONE;
-    client_id = 0;
-    drv_dma_free(&client_buf);
-}
-
-static bool client_alive(void) {
-    struct task_info info;
-    return client_task != HANDLE_NONE && sys_task_info(client_task, &info) == 0 &&
-           info.state != TASK_STATE_DEAD;
-}
-
-/* -E_PERM unless the caller is the client (and it is still alive: a task id
- * could in principle come back after its task ended). */
-static int check_client(const struct ipc_msg *req) {
-    if (client_task == HANDLE_NONE || req->sender != client_id || !client_alive())
-        return -E_PERM;
-    return 0;
-}
-
 static int check_range(uint64_t sector, uint32_t count) {
-    if ((uint64_t)count * sector_size > client_buf.size || sector > sectors || count > sectors - sector)
+    if ((uint64_t)count * sector_size > client.buf.size || sector > sectors || count > sectors - sector)
         return -E_RANGE;
     return 0;
 }
@@ -436,62 +410,36 @@ static int on_info(void *ctx, const struct ipc_msg *req, uint32_t *ssize, uint64
 
 static int on_open(void *ctx, const struct ipc_msg *req, handle_t task, handle_t *buffer,
                    uint32_t *buffer_size) {
-    struct handle_info hi;
-    struct task_info ti;
-    int err = 0;
     if (no_medium) {
-        err = -E_NOENT;
-    } else if (task == HANDLE_NONE || sys_handle_info(task, &hi) < 0 || hi.type != KOBJ_TASK ||
-        !(hi.rights & RIGHT_WATCH) || sys_task_info(task, &ti) < 0 || ti.id != req->sender) {
-        err = -E_PERM;   /* not the caller's own task with RIGHT_WATCH */
-    } else if (client_task != HANDLE_NONE && client_id != ti.id && client_alive()) {
-        err = -E_BUSY;   /* another task has the disk */
-    }
-    if (err) {
         if (task != HANDLE_NONE)
             sys_handle_close(task);
-        return err;
+        return -E_NOENT;
     }
-    /* The previous client ended without closing, or the client opens again:
-     * either way a fresh buffer, so no old mapping reaches the new one. */
-    release_client();
-    err = drv_dma_alloc(BUFFER_SIZE, &client_buf);
-    long dup = err ? err : sys_handle_dup(client_buf.mem, RIGHT_READ | RIGHT_WRITE | RIGHT_TRANSFER, 0);
-    if (dup < 0) {
-        log_printf("%s: no buffer for task %u: %s\n", disk_name, ti.id, err_str((int)dup));
-        drv_dma_free(&client_buf);
-        sys_handle_close(task);
-        return (int)dup;
-    }
-    client_task = task;
-    client_id = ti.id;
-    *buffer = (handle_t)dup;
-    *buffer_size = BUFFER_SIZE;
-    return 0;
+    return drv_block_open(&client, req, task, BUFFER_SIZE, buffer, buffer_size);
 }
 
 static int on_read(void *ctx, const struct ipc_msg *req, uint64_t sector, uint32_t count) {
-    int err = check_client(req);
+    int err = drv_block_check(&client, req);
     if (!err)
         err = check_range(sector, count);
     if (!err && count)
-        err = transfer(OP_READ, &client_buf, sector, count);
+        err = transfer(OP_READ, &client.buf, sector, count);
     return err;
 }
 
 static int on_write(void *ctx, const struct ipc_msg *req, uint64_t sector, uint32_t count) {
-    int err = check_client(req);
+    int err = drv_block_check(&client, req);
     if (!err && read_only)
         err = -E_ROFS;
     if (!err)
         err = check_range(sector, count);
     if (!err && count)
-        err = transfer(OP_WRITE, &client_buf, sector, count);
+        err = transfer(OP_WRITE, &client.buf, sector, count);
     return err;
 }
 
 static int on_flush(void *ctx, const struct ipc_msg *req) {
-    int err = check_client(req);
+    int err = drv_block_check(&client, req);
     if (err)
         return err;
     struct nvme_cmd c = {.cdw0 = OP_FLUSH, .nsid = NSID};
@@ -499,9 +447,9 @@ static int on_flush(void *ctx, const struct ipc_msg *req) {
 }
 
 static int on_close(void *ctx, const struct ipc_msg *req) {
-    int err = check_client(req);
+    int err = drv_block_check(&client, req);
     if (!err)
-        release_client();
+        drv_block_close(&client);
     return err;
 }
 

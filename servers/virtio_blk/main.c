@@ -67,11 +67,8 @@ static uint64_t sectors;          /* in sector_size units */
 static uint32_t max_segment;      /* bytes of data one request may carry */
 static bool read_only, can_flush;
 
-/* The client: its task (to see whether it is still alive), its id (to
- * check callers) and its buffer. */
-static handle_t client_task = HANDLE_NONE;
-static uint32_t client_id;
-static struct drv_dma buffer;
+/* The client and its buffer (libs/driver/block.c). */
+static struct drv_block_client client = DRV_BLOCK_CLIENT_INIT(name);
 
 __attribute__((noreturn)) static void die(const char *what) {
     log_printf("%s: %s%s; exiting so that dm restarts us\n", name, what,
@@ -137,35 +134,12 @@ static int transfer(uint32_t type, uint64_t sector, uint32_t count) {
     uint64_t first = sector * (sector_size / 512);
     while (done < bytes) {
         uint32_t len = (uint32_t)(bytes - done < max_segment ? bytes - done : max_segment);
-        int err = run_request(type, first + done / 512, buffer.phys + done, len);
+        int err = run_request(type, first + done / 512, client.buf.phys + done, len);
         if (err)
             return err;
         done += len;
     }
     return 0;
-}
-
-/* ---- the client ---- */
-
-static void drop_client(void) {
-    if (client_task != HANDLE_NONE)
-        sys_handle_close(client_task);
-    client_task = HANDLE_NONE;
-    client_id = 0;
-    drv_dma_free(&buffer);
-}
-
-static bool client_alive(void) {
-    struct task_info info;
-    return client_task != HANDLE_NONE && sys_task_info(client_task, &info) == 0 &&
-           info.state != TASK_STATE_DEAD;
-}
-
-/* The caller is the client: 0, else -E_PERM (and a dead client is dropped). */
-static int check_client(const struct ipc_msg *req) {
-    if (client_task != HANDLE_NONE && !client_alive())
-        drop_client();
-    return client_task != HANDLE_NONE && req->sender == client_id ? 0 : -E_PERM;
 }
 
 /* ---- the block interface ---- */
@@ -180,51 +154,24 @@ static int on_info(void *ctx, const struct ipc_msg *req, uint32_t *size, uint64_
 }
 
 static int on_open(void *ctx, const struct ipc_msg *req, handle_t task, handle_t *out, uint32_t *out_size) {
-    struct task_info info;
-    if (task == HANDLE_NONE || sys_task_info(task, &info) != 0 || info.id != req->sender) {
-        if (task != HANDLE_NONE)
-            sys_handle_close(task);
-        return -E_PERM;   /* the handle must be the caller's own task */
-    }
-    if (client_task != HANDLE_NONE && client_id != req->sender && client_alive()) {
-        sys_handle_close(task);
-        return -E_BUSY;
-    }
-    drop_client();
-    int err = drv_dma_alloc(BUFFER_SIZE, &buffer);
-    if (err) {
-        log_printf("%s: no %u KiB of DMA memory for a client: %s\n", name, BUFFER_SIZE / 1024, err_str(err));
-        sys_handle_close(task);
-        return err;
-    }
-    long d = sys_handle_dup(buffer.mem, RIGHT_READ | RIGHT_WRITE | RIGHT_TRANSFER, 0);
-    if (d < 0) {
-        sys_handle_close(task);
-        drv_dma_free(&buffer);
-        return (int)d;
-    }
-    client_task = task;
-    client_id = info.id;
-    *out = (handle_t)d;
-    *out_size = BUFFER_SIZE;
-    return 0;
+    return drv_block_open(&client, req, task, BUFFER_SIZE, out, out_size);
 }
 
 static int check_range(uint64_t sector, uint32_t count) {
-    if (sector > sectors || count > sectors - sector || (uint64_t)count * sector_size > buffer.size)
+    if (sector > sectors || count > sectors - sector || (uint64_t)count * sector_size > client.buf.size)
         return -E_RANGE;
     return 0;
 }
 
 static int on_read(void *ctx, const struct ipc_msg *req, uint64_t sector, uint32_t count) {
-    int err = check_client(req);
+    int err = drv_block_check(&client, req);
     if (!err)
         err = check_range(sector, count);
     return err ? err : transfer(T_IN, sector, count);
 }
 
 static int on_write(void *ctx, const struct ipc_msg *req, uint64_t sector, uint32_t count) {
-    int err = check_client(req);
+    int err = drv_block_check(&client, req);
     if (!err && read_only)
         err = -E_ROFS;
     if (!err)
@@ -233,7 +180,7 @@ static int on_write(void *ctx, const struct ipc_msg *req, uint64_t sector, uint3
 }
 
 static int on_flush(void *ctx, const struct ipc_msg *req) {
-    int err = check_client(req);
+    int err = drv_block_check(&client, req);
     if (err)
         return err;
     /* Without VIRTIO_BLK_F_FLUSH the device writes through: nothing to do. */
@@ -241,9 +188,9 @@ static int on_flush(void *ctx, const struct ipc_msg *req) {
 }
 
 static int on_close(void *ctx, const struct ipc_msg *req) {
-    int err = check_client(req);
+    int err = drv_block_check(&client, req);
     if (!err)
-        drop_client();
+        drv_block_close(&client);
     return err;
 }
 
@@ -311,7 +258,6 @@ int main(int argc, char **argv) {
     }
     ep = (handle_t)e1;
     irq_ep = (handle_t)e2;
-    buffer.mem = HANDLE_NONE;
 
     /* Bus mastering: the device's DMA and its MSI-X writes need it. */
     err = drv_pci_enable(&dev);

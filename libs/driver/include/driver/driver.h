@@ -117,6 +117,39 @@ int drv_irq_ack(const struct drv_irq *irq);
 struct ipc_msg;
 long drv_wait(handle_t ep, uint64_t timeout_ns, void (*other)(struct ipc_msg *m, void *ctx), void *ctx);
 
+/* ---- block drivers: one client at a time (libs/driver/block.idl) ---- */
+
+/* The disk's client: its task (RIGHT_WATCH, to see whether it has ended),
+ * its task id (to check callers) and the DMA buffer it maps, which the
+ * driver moves data through (buf.phys, buf.virt; buf.size bytes). Start
+ * from DRV_BLOCK_CLIENT_INIT; name is for log lines. dma_limit: when not 0,
+ * the buffer must end at or below this physical address (e.g. 4 GiB for a
+ * controller with 32-bit addresses). */
+struct drv_block_client {
+    const char *name;
+    uint64_t dma_limit;
+    handle_t task;   /* HANDLE_NONE: no client */
+    uint32_t id;
+    struct drv_dma buf;
+};
+#define DRV_BLOCK_CLIENT_INIT(log_name) \
+    { .name = (log_name), .task = HANDLE_NONE, .buf = {.mem = HANDLE_NONE} }
+/* block.open: `task` (always consumed) must be the caller's own task with
+ * RIGHT_WATCH (else -E_PERM); -E_BUSY while another live task is the
+ * client. The caller becomes the client with a fresh zeroed contiguous
+ * buffer of `size` bytes, even when it was the client already, so that no
+ * earlier mapping reaches the new one; *buffer and *buffer_size are for the
+ * reply. A failure after the checks leaves no client. */
+struct ipc_msg;
+int drv_block_open(struct drv_block_client *c, const struct ipc_msg *req, handle_t task, uint32_t size,
+                   handle_t *buffer, uint32_t *buffer_size);
+/* 0 if the caller is the client, else -E_PERM. A client that has ended is
+ * dropped here (its task id could come back with another task). */
+int drv_block_check(struct drv_block_client *c, const struct ipc_msg *req);
+/* No client any more: its task handle closed, the buffer freed (a mapping
+ * the client kept is now memory of its own). */
+void drv_block_close(struct drv_block_client *c);
+
 /* ---- PCI ---- */
 
 #define PCI_CFG_COMMAND 0x04
