@@ -12,7 +12,7 @@ ISO := $(BUILD)/tessera.iso
 KERNEL := $(BUILD)/kernel/kernel.elf
 SETUP_STAMP := $(BUILD)/.setup-done
 
-.PHONY: all run test bench debug clean setup host-tests fuzz
+.PHONY: all run test bench debug clean setup host-tests fuzz install-images
 .DELETE_ON_ERROR:
 .SECONDARY:
 all: $(ISO)
@@ -145,10 +145,32 @@ $(ISO): $(KERNEL) $(BUILD)/boot.tar iso/grub.cfg $(BUILD)/user/libposix.a
 	grub-mkrescue -o $@ $(BUILD)/iso 2> $(BUILD)/grub-mkrescue.log || \
 	    { cat $(BUILD)/grub-mkrescue.log; exit 1; }
 
+# ---- installed-disk boot images (issue 7): GRUB for BIOS (boot.img in the
+# MBR, core.img in the BIOS boot partition) and UEFI (\EFI\BOOT\BOOTX64.EFI).
+# Both embed iso/install/early.cfg, which finds the system partition by label.
+INSTALL_GRUB_MODULES := part_gpt fat normal configfile search search_label search_fs_uuid \
+    multiboot2 all_video echo test boot
+INSTALL_IMAGES := $(BUILD)/install/boot.img $(BUILD)/install/core.img $(BUILD)/install/BOOTX64.EFI
+$(BUILD)/install/boot.img: | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	cp /usr/lib/grub/i386-pc/boot.img $@
+$(BUILD)/install/core.img: iso/install/early.cfg | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	grub-mkimage -O i386-pc -o $@ -c $< -p /boot/grub biosdisk $(INSTALL_GRUB_MODULES)
+$(BUILD)/install/BOOTX64.EFI: iso/install/early.cfg | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	grub-mkimage -O x86_64-efi -o $@ -c $< -p /boot/grub efi_gop $(INSTALL_GRUB_MODULES)
+# The host tool that writes a bootable disk image (tests/qemu/test_install_image.py).
+$(BUILD)/install/mkdisk: tools/mkdisk.c libs/gpt/gpt.c libs/fat/fat.c $(wildcard libs/gpt/include/gpt/*.h libs/fat/include/fat/*.h)
+	@mkdir -p $(dir $@)
+	@echo '  HOSTCC  $@'
+	@$(CC) -std=gnu11 -g -O2 -Wall -I libs/common/include -I libs/gpt/include -I libs/fat/include -o $@ $(filter %.c,$^)
+install-images: $(INSTALL_IMAGES) $(BUILD)/install/mkdisk
+
 # ---- host unit tests (ASan + UBSan) ----
 HOST_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
     -fno-omit-frame-pointer -DCOMMON_HOST_TEST -Wall -Wno-unused-function \
-    -I kernel/abi -I libs/common/include -I libs/tessera/include -I libs/libui/include -I libs/fat/include -I tests/host \
+    -I kernel/abi -I libs/common/include -I libs/tessera/include -I libs/libui/include -I libs/fat/include -I libs/gpt/include -I tests/host \
     -I $(BUILD)/gen/host
 HOST_COMMON := $(filter-out libs/common/string.c,$(wildcard libs/common/*.c))
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
@@ -206,13 +228,13 @@ run: $(ISO)
 	@bash tools/run.sh
 debug: $(ISO)
 	@bash tools/run.sh --debug
-test: $(ISO) host-tests
+test: $(ISO) host-tests install-images
 	$(PYTHON) tests/run.py
 bench: $(ISO)
 	$(PYTHON) tools/bench.py
 
 clean:
 	rm -rf $(BUILD)/kernel $(BUILD)/user $(BUILD)/bootfs $(BUILD)/iso $(BUILD)/host $(BUILD)/gen $(BUILD)/cairo \
-	    $(BUILD)/boot.tar $(BUILD)/libui $(BUILD)/fuzz $(ISO)
+	    $(BUILD)/boot.tar $(BUILD)/libui $(BUILD)/fuzz $(BUILD)/install $(ISO)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -13,32 +13,7 @@
 
 #define DISK_SECTORS (64u * 1024 * 1024 / 512)
 
-struct memdisk {
-    uint8_t *data;
-    uint64_t sectors;
-    int fail_writes;
-    int writes_left;    /* power cut after this many writes; -1: never */
-};
-
-static int md_read(void *ctx, uint64_t sector, uint32_t count, void *buf)
-{
-    struct memdisk *d = ctx;
-    if (sector + count > d->sectors)
-        return -1;
-    memcpy(buf, d->data + sector * 512, (size_t)count * 512);
-    return 0;
-}
-
-static int md_write(void *ctx, uint64_t sector, uint32_t count, const void *buf)
-{
-    struct memdisk *d = ctx;
-    if (d->fail_writes || d->writes_left == 0 || sector + count > d->sectors)
-        return -1;
-    if (d->writes_left > 0)
-        d->writes_left--;
-    memcpy(d->data + sector * 512, buf, (size_t)count * 512);
-    return 0;
-}
+#include "memdisk.h"
 
 static int md_flush(void *ctx) { (void)ctx; return 0; }
 

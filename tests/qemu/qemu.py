@@ -376,8 +376,8 @@ class Qemu:
             args += ['-drive', f'if=pflash,format=raw,unit=0,readonly=on,file={_escape_opt(code)}',
                      '-drive', f'if=pflash,format=raw,unit=1,file={_escape_opt(self.vars_copy)}']
         if self.iso is not None:
-            args += ['-cdrom', str(self.iso)]
-        args += ['-boot', 'd']
+            args += ['-cdrom', str(self.iso), '-boot', 'd']
+        # iso=None: the firmware boots from a disk in extra_args (bootindex=0).
         if self.cmdline:
             args += ['-fw_cfg', f'name=opt/tessera/cmdline,string={_escape_opt(self.cmdline)}']
         args += self.extra_args
