@@ -209,7 +209,8 @@ HOST_TESTS += $(BUILD)/host/test_gui_render
 # build/fuzz/corpus; `make fuzz` runs longer.
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DCOMMON_HOST_TEST \
     -I kernel/abi -I libs/common/include -I libs/tessera/include -I libs/libui/include
-FUZZ_SRCS := tests/fuzz/fuzz_tree.c servers/gui/tree.c servers/gui/layout.c servers/gui/diff.c servers/gui/theme.c
+FUZZ_SRCS := tests/fuzz/fuzz_tree.c servers/gui/tree.c servers/gui/layout.c servers/gui/diff.c servers/gui/theme.c \
+    libs/common/utf8.c
 $(BUILD)/fuzz/fuzz_tree: $(FUZZ_SRCS) $(wildcard servers/gui/*.h libs/libui/include/ui/*.h) | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
 	@echo '  FUZZCC  $@'

@@ -40,8 +40,8 @@ $(BUILD)/bootfs/tests/posixtest: tests/posixtest/posixtest.c $(SYSROOT_STAMP) \
 
 # Programs on musl + Cairo that also use Tessera's own interfaces (IDL stubs,
 # the driver headers, libui's wire format): servers/gui.
-TESSERA_APP_CFLAGS := $(CAIRO_CFLAGS) -I kernel/abi -I libs/tessera/include -I libs/driver/include -I $(BUILD)/gen \
-    -I libs/libui/include
+TESSERA_APP_CFLAGS := $(CAIRO_CFLAGS) -I kernel/abi -I libs/common/include -I libs/tessera/include \
+    -I libs/driver/include -I $(BUILD)/gen -I libs/libui/include
 $(BUILD)/bootfs/servers/gui: $(wildcard servers/gui/*.c) $(IDL_HEADERS) $(SYSROOT_STAMP) \
         $(BUILD)/user/libposix.a $(BUILD)/user/libtessera.a libs/tessera/user.ld
 	@mkdir -p $(dir $@)
@@ -115,12 +115,12 @@ $(BUILD)/cairo/render-host: tests/cairo/render.c $(SYSROOT_STAMP)
 # on Linux: sample windows in every theme as PNGs under build/gui-render/,
 # to look at and for documentation screenshots (make gui-render).
 GUI_RENDER_SRCS := tests/gui-render/render_check.c servers/gui/render.c servers/gui/theme.c servers/gui/tree.c \
-    servers/gui/layout.c
+    servers/gui/layout.c libs/common/utf8.c
 $(BUILD)/gui-render/render-check: $(GUI_RENDER_SRCS) $(wildcard servers/gui/*.h) tests/host/gui_wire_builder.h \
         $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
 	@echo '  HOSTCC  $@'
-	@$(TESSERA_CC) --tessera-host $(CAIRO_CFLAGS) -I kernel/abi -I libs/tessera/include -I libs/libui/include \
+	@$(TESSERA_CC) --tessera-host $(CAIRO_CFLAGS) -I kernel/abi -I libs/common/include -I libs/tessera/include -I libs/libui/include \
 	    -I tests/host -o $@ $(GUI_RENDER_SRCS) $(CAIRO_LIBS)
 .PHONY: gui-render
 gui-render: $(BUILD)/gui-render/render-check $(wildcard themes/*.theme)

@@ -7,17 +7,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <common/utf8.h>   /* utf8_char_len */
 
 /* Splits line in place at spaces and tabs into at most max words; double
  * quotes group (and may hold spaces), "a"b is one word ab. Returns the word
  * count, or -1 with *error saying why. */
 int split_words(char *line, char **words, int max, const char **error);
 
-/* The length (1..4) of the valid UTF-8 character at s (RFC 3629, as the gui
- * server demands: no overlong forms, no surrogates, nothing above U+10FFFF);
- * 0 if the bytes there are not one; -1 if they begin one that avail (> 0)
- * cuts short. */
-int utf8_char_len(const unsigned char *s, size_t avail);
 
 /* Text, as cat shows it: valid UTF-8 without NULs or control characters other
  * than tab, newline, carriage return and form feed. A character cut at the

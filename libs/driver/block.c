@@ -23,6 +23,13 @@ int drv_block_check(struct drv_block_client *c, const struct ipc_msg *req) {
     return c->task != HANDLE_NONE && req->sender == c->id ? 0 : -E_PERM;
 }
 
+int drv_block_close_by(struct drv_block_client *c, const struct ipc_msg *req) {
+    int err = drv_block_check(c, req);
+    if (!err)
+        drv_block_close(c);
+    return err;
+}
+
 int drv_block_open(struct drv_block_client *c, const struct ipc_msg *req, handle_t task, uint32_t size,
                    handle_t *buffer, uint32_t *buffer_size) {
     struct handle_info hi;

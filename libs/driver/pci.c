@@ -102,3 +102,12 @@ int drv_pci_msix_set(struct drv_device *dev, unsigned entry, const struct drv_ir
         err = drv_pci_write(dev, cap + 2, 2, (ctrl | MSIX_CTRL_ENABLE) & ~MSIX_CTRL_MASK_ALL);
     return err;
 }
+
+int drv_irq_msix(struct drv_device *dev, unsigned entry, handle_t ep, uint64_t bits, struct drv_irq *out) {
+    int err = drv_irq_msi(dev, ep, bits, out);
+    if (!err && (err = drv_pci_msix_set(dev, entry, out))) {
+        sys_handle_close(out->irq);
+        out->irq = HANDLE_NONE;
+    }
+    return err;
+}

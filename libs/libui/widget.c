@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <common/utf8.h>
 #include "internal.h"
 
 struct ui_window_state *ui__windows;
@@ -82,25 +83,6 @@ void ui__clear_focus(struct ui_widget *root) {
         w->focus_pending = false;
 }
 
-/* Bytes of the valid UTF-8 character at s (at most avail bytes), 0 if none:
- * no overlongs, surrogates or code points past U+10FFFF, and no NUL. */
-static size_t utf8_valid_char(const unsigned char *s, size_t avail) {
-    unsigned c = s[0];
-    size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-    if (n == 0 || n > avail || c == 0)
-        return 0;
-    uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < least[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 /* Text goes to the server as valid UTF-8 (it refuses a whole tree over one
  * bad byte): anything else becomes U+FFFD, so a stray byte in a file name
  * or a file's contents cannot cost an app its window. */
@@ -111,11 +93,11 @@ bool ui__set_text(struct ui_widget *w, const char *s, size_t len) {
             return false;
         size_t out = 0;
         for (size_t i = 0; i < len;) {
-            size_t n = utf8_valid_char((const unsigned char *)s + i, len - i);
-            if (n) {
-                memcpy(copy + out, s + i, n);
-                out += n;
-                i += n;
+            int n = s[i] ? utf8_char_len((const unsigned char *)s + i, len - i) : 0;
+            if (n > 0) {
+                memcpy(copy + out, s + i, (size_t)n);
+                out += (size_t)n;
+                i += (size_t)n;
             } else {
                 memcpy(copy + out, "\xef\xbf\xbd", 3);
                 out += 3;

@@ -320,10 +320,7 @@ static int on_flush(void *ctx, const struct ipc_msg *req) {
 }
 
 static int on_close(void *ctx, const struct ipc_msg *req) {
-    int err = check_client(req);
-    if (!err)
-        drv_block_close(&client);
-    return err;
+    return disk.present ? drv_block_close_by(&client, req) : -E_NOENT;
 }
 
 static const struct block_server block_srv = {

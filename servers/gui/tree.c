@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <common/utf8.h>
 #include <tessera/abi.h>
 #include "tree.h"
 
@@ -72,33 +73,10 @@ static uint32_t read_be32(const uint8_t *p) {
 static uint32_t utf8_check(const uint8_t *s, uint32_t len) {
     uint32_t i = 0;
     while (i < len) {
-        uint8_t c = s[i];
-        uint32_t need, cp, min;
-        if (c == 0)
+        int n = s[i] ? utf8_char_len(s + i, len - i) : 0;
+        if (n <= 0)
             return i;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if ((c & 0xe0) == 0xc0) {
-            need = 1, cp = c & 0x1f, min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            need = 2, cp = c & 0x0f, min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            need = 3, cp = c & 0x07, min = 0x10000;
-        } else {
-            return i;
-        }
-        if (len - i <= need)
-            return i;
-        for (uint32_t k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return i;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return i;
-        i += need + 1;
+        i += (uint32_t)n;
     }
     return len;
 }

@@ -446,12 +446,7 @@ static int on_flush(void *ctx, const struct ipc_msg *req) {
     return run(&ioq, &c, "FLUSH");
 }
 
-static int on_close(void *ctx, const struct ipc_msg *req) {
-    int err = drv_block_check(&client, req);
-    if (!err)
-        drv_block_close(&client);
-    return err;
-}
+static int on_close(void *ctx, const struct ipc_msg *req) { return drv_block_close_by(&client, req); }
 
 static const struct block_server block_srv = {
     .info = on_info,
@@ -468,9 +463,7 @@ static int dispatch(struct ipc_msg *m) { return block_dispatch(&block_srv, NULL,
 
 static void setup_irq(void) {
     struct drv_irq irq;
-    int err = drv_irq_msi(&dev, ep, IRQ_BIT, &irq);
-    if (!err)
-        err = drv_pci_msix_set(&dev, 0, &irq);
+    int err = drv_irq_msix(&dev, 0, ep, IRQ_BIT, &irq);
     if (err) {
         log_printf("%s: no MSI-X interrupt (%s); polling\n", disk_name, err_str(err));
         return;

@@ -187,12 +187,7 @@ static int on_flush(void *ctx, const struct ipc_msg *req) {
     return can_flush && !read_only ? run_request(T_FLUSH, 0, 0, 0) : 0;
 }
 
-static int on_close(void *ctx, const struct ipc_msg *req) {
-    int err = drv_block_check(&client, req);
-    if (!err)
-        drv_block_close(&client);
-    return err;
-}
+static int on_close(void *ctx, const struct ipc_msg *req) { return drv_block_close_by(&client, req); }
 
 static const struct block_server block_server = {
     .info = on_info,
@@ -209,9 +204,7 @@ static int dispatch(struct ipc_msg *m) { return block_dispatch(&block_server, NU
 
 static void setup_irq(void) {
     struct drv_irq irq;
-    int err = drv_irq_msi(&dev, irq_ep, 1, &irq);
-    if (!err)
-        err = drv_pci_msix_set(&dev, 0, &irq);
+    int err = drv_irq_msix(&dev, 0, irq_ep, 1, &irq);
     if (err) {
         log_printf("%s: no MSI-X interrupt (%s); polling the request queue\n", name, err_str(err));
         return;

@@ -386,9 +386,7 @@ static int dispatch(struct ipc_msg *m) { return gpu_device_dispatch(&gpu_server,
 
 static void setup_irq(void) {
     struct drv_irq irq;
-    int err = drv_irq_msi(&dev, irq_ep, 1, &irq);
-    if (!err)
-        err = drv_pci_msix_set(&dev, 0, &irq);
+    int err = drv_irq_msix(&dev, 0, irq_ep, 1, &irq);
     if (err) {
         log_printf("virtio_gpu: no MSI-X interrupt (%s); polling the control queue\n", err_str(err));
         return;

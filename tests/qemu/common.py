@@ -55,24 +55,26 @@ def kernel_symbols():
 
 
 def run_guest_suite(program, firmware='bios', timeout=180, cmdline=None, prefix=None, smp=1,
-                    parallel=False):
+                    parallel=False, extra_args=(), fail_on=PANIC):
     """Boot with test=PROGRAM and check an in-guest suite that prints
     'PROGRAM: PASS name' / 'PROGRAM: FAIL name: why' lines and a closing
     'PROGRAM: done N passed, M failed', then powers off with success. Every
     in-guest test is reported as a result of its own. smp: number of CPUs;
-    parallel: multi-threaded TCG (the CPUs really run at once).
-    Returns the serial log."""
+    parallel: multi-threaded TCG (the CPUs really run at once). extra_args
+    go to QEMU (devices, drives); fail_on ends the wait at once (default: a
+    panic). Returns the serial log."""
     import time
     from qemu import Qemu, report
     tag = re.escape(program)
     result_re = rf'^{tag}: (?P<verdict>PASS|FAIL) (?P<name>[^:\s]+)(?:: (?P<reason>.*?))?\s*$'
     done_re = rf'^{tag}: done (?P<passed>\d+) passed, (?P<failed>\d+) failed\s*$'
     deadline = time.monotonic() + timeout
-    with Qemu(firmware=firmware, cmdline=cmdline or f'test={program}', smp=smp, parallel=parallel) as q:
+    with Qemu(firmware=firmware, cmdline=cmdline or f'test={program}', smp=smp, parallel=parallel,
+              extra_args=extra_args) as q:
         q.start()
         try:
-            q.wait_for(READY, timeout, fail_on=PANIC)
-            done = q.wait_for(done_re, max(deadline - time.monotonic(), 1), fail_on=PANIC)
+            q.wait_for(READY, timeout, fail_on=fail_on)
+            done = q.wait_for(done_re, max(deadline - time.monotonic(), 1), fail_on=fail_on)
         finally:
             results = list(re.finditer(result_re, q.serial_text(), re.MULTILINE))
             for m in results:

@@ -11,11 +11,10 @@ last 256 sectors, and "TESSERA-BLKTEST" at sector 2048.
 
 import re
 import tempfile
-import time
 from pathlib import Path
 
-from common import PANIC, READY, check_banner_once
-from qemu import REPO, Qemu, report
+from common import TROUBLE, run_guest_suite
+from qemu import REPO, report
 
 IMAGE_BYTES = 64 << 20
 SECTOR = 512
@@ -24,10 +23,6 @@ MARKER = b'TESSERA-BLKTEST'
 MARKER_OFFSET = 2048 * SECTOR
 TIMEOUT = 240
 TAG = 'blktest'
-RESULT = rf'^{TAG}: (?P<verdict>PASS|FAIL) (?P<name>[^:\s]+)(?:: (?P<reason>.*?))?\s*$'
-DONE = rf'^{TAG}: done (?P<passed>\d+) passed, (?P<failed>\d+) failed\s*$'
-# Drivers may log device errors; nothing may crash.
-TROUBLE = r'PANIC|^\[kernel\] task .* killed:'
 
 BUSES = {
     'virtio': ('vda', lambda drive: ['-device', f'virtio-blk-pci,drive={drive},disable-legacy=on']),
@@ -47,7 +42,8 @@ def expected_pattern(first_byte, length):
 
 def run_block_suite(bus, readonly=False, cmdline_extra='', prefix=None):
     """Boots test=blktest with a fresh image on `bus`, checks the in-guest
-    suite like common.run_guest_suite and returns (serial log, image bytes)."""
+    suite (drivers may log device errors; nothing may crash) and returns
+    (serial log, image bytes)."""
     disk, device_args = BUSES[bus]
     with tempfile.TemporaryDirectory(prefix='tessera-blk-') as tmp:
         image = Path(tmp) / 'disk.img'
@@ -56,30 +52,9 @@ def run_block_suite(bus, readonly=False, cmdline_extra='', prefix=None):
         ro = ',readonly=on' if readonly else ''
         extra = ['-drive', f'file={image},if=none,format=raw,id=d0{ro}'] + device_args('d0')
         cmdline = f'test={TAG} blktest.disk={disk}' + (f' {cmdline_extra}' if cmdline_extra else '')
-        deadline = time.monotonic() + TIMEOUT
-        with Qemu(firmware='bios', cmdline=cmdline, extra_args=extra) as q:
-            q.start()
-            try:
-                q.wait_for(READY, TIMEOUT, fail_on=PANIC)
-                done = q.wait_for(DONE, max(deadline - time.monotonic(), 1), fail_on=TROUBLE)
-            finally:
-                results = list(re.finditer(RESULT, q.serial_text(), re.MULTILINE))
-                for m in results:
-                    report((prefix or f'{bus}/') + m['name'], m['verdict'] == 'PASS', m['reason'] or '')
-            passed = sum(1 for m in results if m['verdict'] == 'PASS')
-            if (passed, len(results) - passed) != (int(done['passed']), int(done['failed'])):
-                q.fail(f'{TAG} summary says {done["passed"]} passed, {done["failed"]} failed, but '
-                       f'{passed} PASS and {len(results) - passed} FAIL lines were printed')
-            if int(done['failed']):
-                names = ', '.join(m['name'] for m in results if m['verdict'] == 'FAIL')
-                q.fail(f'{done["failed"]} in-guest test(s) failed: {names}')
-            if passed == 0:
-                q.fail(f'{TAG} ran no tests')
-            status = q.wait_exit(30)
-            if status != 1:
-                q.fail(f'QEMU exit status {status}, expected 1 (isa-debug-exit value 0 = success)')
-            check_banner_once(q)
-            return q.serial_text(), image.read_bytes()
+        log = run_guest_suite(TAG, cmdline=cmdline, timeout=TIMEOUT, prefix=prefix or f'{bus}/',
+                              extra_args=extra, fail_on=TROUBLE)
+        return log, image.read_bytes()
 
 
 def check_image(data, bus):

@@ -149,6 +149,8 @@ int drv_block_check(struct drv_block_client *c, const struct ipc_msg *req);
 /* No client any more: its task handle closed, the buffer freed (a mapping
  * the client kept is now memory of its own). */
 void drv_block_close(struct drv_block_client *c);
+/* block.close: the client gives the disk up; -E_PERM for anyone else. */
+int drv_block_close_by(struct drv_block_client *c, const struct ipc_msg *req);
 
 /* ---- PCI ---- */
 
@@ -172,6 +174,10 @@ int drv_pci_enable(struct drv_device *dev);
 /* MSI-X: points table entry `entry` at `irq` (mapping the table's BAR) and
  * enables MSI-X. */
 int drv_pci_msix_set(struct drv_device *dev, unsigned entry, const struct drv_irq *irq);
+/* Both: a new MSI vector bound to `ep` (notified with `bits`) behind MSI-X
+ * table entry `entry`. On failure nothing is left allocated and the driver
+ * polls (or uses another interrupt). */
+int drv_irq_msix(struct drv_device *dev, unsigned entry, handle_t ep, uint64_t bits, struct drv_irq *out);
 
 /* ---- virtio 1.x over PCI (modern), shared by all virtio drivers ---- */
 
