@@ -111,6 +111,11 @@ $(BUILD)/user/libposix.a: $(POSIX_OBJS)
 PROGRAM_DIRS := servers/init servers/bootfs servers/sched servers/vm tests/ktest tests/fstest tests/vmtest tests/schedtest servers/ps2 servers/rtc tests/inputtest
 # Device drivers and their tests (built once they have sources).
 PROGRAM_DIRS += $(foreach d,servers/dm servers/virtio_gpu servers/ahci servers/fbdev servers/nvme tests/gputest tests/dmtest servers/virtio_blk tests/blktest,$(if $(wildcard $(d)/*.c),$(d)))
+# The FAT server (servers/fatfs) also links libs/fat and libs/gpt.
+PROGRAM_DIRS += servers/fatfs
+FATFS_LIB_OBJS := $(BUILD)/user/libs/fat/fat.c.o $(BUILD)/user/libs/gpt/gpt.c.o
+$(BUILD)/bootfs/servers/fatfs: $(FATFS_LIB_OBJS)
+$(BUILD)/user/servers/fatfs/%.c.o $(FATFS_LIB_OBJS): USER_CFLAGS += -I libs/fat/include -I libs/gpt/include
 define program
 $(BUILD)/bootfs/$(1): $(patsubst %,$(BUILD)/user/%.o,$(wildcard $(1)/*.c)) $(BUILD)/user/libtessera.a \
         $(BUILD)/user/libtessera-rt.a $(BUILD)/user/libdriver.a libs/tessera/user.ld
@@ -133,6 +138,24 @@ $(BUILD)/bootfs/etc/boot-dmtest.conf: servers/init/boot.conf
 	sed 's|^service dm servers/dm |service dm servers/dm test_driver |' $< > $@
 include sysroot/sysroot.mk
 BOOTFS_FILES += $(CAIRO_BOOTFS_FILES)
+
+# What the installer writes to a disk (apps/installer): GRUB's images, the
+# installed boot menu, the kernel, and install/boot.tar, an empty placeholder
+# that bootfs serves as the running archive itself.
+INSTALL_PAYLOAD := $(patsubst %,$(BUILD)/bootfs/install/%,boot.img core.img BOOTX64.EFI grub.cfg tessera.elf boot.tar)
+BOOTFS_FILES += $(INSTALL_PAYLOAD)
+$(BUILD)/bootfs/install/%: $(BUILD)/install/%
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(BUILD)/bootfs/install/grub.cfg: iso/install/grub.cfg
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(BUILD)/bootfs/install/tessera.elf: $(KERNEL)
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(BUILD)/bootfs/install/boot.tar:
+	@mkdir -p $(dir $@)
+	: > $@
 
 $(BUILD)/boot.tar: $(BOOTFS_FILES)
 	cd $(BUILD)/bootfs && tar --format=ustar --owner=0 --group=0 --numeric-owner \

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <tessera/power.h>
 #include <tessera/runtime.h>
 #include <tessera/sched.h>
 #include <tessera/syscall.h>
@@ -65,6 +66,7 @@ static void cmd_help(int argc, char **argv) {
                "date              the date and time (UTC)\n"
                "mem               memory: in use, free and in all\n"
                "clear             empty the window (also Ctrl+L)\n"
+               "poweroff, reboot  turn the machine off / restart it\n"
                "exit              close the terminal\n"
                "Up and Down recall earlier lines; \"double quotes\" keep spaces in a word.\n");
     term_outcome("help shown");
@@ -252,6 +254,24 @@ static void cmd_kill(int argc, char **argv) {
     term_outcome("error: %s", err_str(err));
 }
 
+static void power(uint32_t action, const char *what) {
+    int err = init_power(term_bootstrap, action, false);
+    term_print("%s: %s\n", what, err_str(err));
+    term_outcome("error: %s", err_str(err));
+}
+
+static void cmd_poweroff(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    power(INIT_POWER_OFF, "powering off");
+}
+
+static void cmd_reboot(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    power(INIT_POWER_RESTART, "restarting");
+}
+
 static void cmd_run(int argc, char **argv) {
     if (argc < 2) {
         term_print("usage: run PATH [ARGS], e.g. run apps/hello/hello\n");
@@ -355,7 +375,7 @@ static const struct command {
 } commands[] = {
     {"help", cmd_help}, {"ls", cmd_ls},     {"cat", cmd_cat},   {"echo", cmd_echo},   {"ps", cmd_ps},
     {"kill", cmd_kill}, {"run", cmd_run},   {"date", cmd_date}, {"mem", cmd_mem},
-    {"clear", cmd_clear}, {"exit", cmd_exit},
+    {"clear", cmd_clear}, {"exit", cmd_exit}, {"poweroff", cmd_poweroff}, {"reboot", cmd_reboot},
 };
 
 void term_run_line(char *line) {

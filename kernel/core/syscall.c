@@ -445,6 +445,13 @@ static long dispatch(struct task *task, uint64_t n, uint64_t a1, uint64_t a2, ui
             return -E_NOMEM;
         return handle_install(&task->handles, &m->obj, RIGHT_READ | RIGHT_WRITE | RIGHT_DUP | RIGHT_TRANSFER, 0);
     }
+    case SYS_POWER: {
+        LOOKUP(sys, (handle_t)a1, KOBJ_SYSTEM, RIGHT_CONTROL);
+        if (a2 != POWER_OFF && a2 != POWER_RESET)
+            return -E_INVAL;
+        printk("[kernel] %s\n", a2 == POWER_OFF ? "powering off (ACPI S5)" : "restarting");
+        return a2 == POWER_OFF ? arch_power_off() : arch_reset();
+    }
     case SYS_FB_INFO: {
         if (!boot_fb.phys)
             return -E_NOENT;

@@ -114,6 +114,7 @@ const char *err_str(long err) {
         "no such system call", "busy", "out of range", "task has ended",
         "no such file or directory", "not a directory", "is a directory", "I/O error",
         "not supported", "read-only file system", "name too long",
+        "already exists", "directory not empty", "no space left on the volume",
     };
     if (err < 0)
         err = -err;

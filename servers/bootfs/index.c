@@ -334,6 +334,8 @@ void fs_index_build(struct fs_index *ix, const void *archive, size_t size,
             break;
     }
     ix->tar_err = r;
+    /* The two zero blocks that end a ustar archive belong to it. */
+    ix->archive_bytes = t.off + 1024 < size ? t.off + 1024 : size;
     lay_out_children(ix);
 }
 

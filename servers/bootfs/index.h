@@ -53,6 +53,7 @@ struct fs_index {
     uint32_t entries;       /* archive entries taken into the index */
     uint32_t skipped;       /* entries left out (each reported to warn) */
     int tar_err;            /* TAR_END if the archive was read to its end, else the error */
+    size_t archive_bytes;   /* the archive's length up to its end-of-archive blocks */
     bool full;              /* ran out of room (storage smaller than measured) */
 };
 

@@ -23,6 +23,11 @@ _Static_assert(FS_NAME_MAX < FS_READDIR_NAME_MAX, "every name fits in a readdir 
 
 static struct fs_index ix;
 static handle_t ep;
+static const uint8_t *archive_base;   /* the archive, mapped read-only */
+
+/* The installer copies the running system: a file of this path (an empty
+ * placeholder in the archive) reads as the whole archive. */
+#define SELF_ARCHIVE_PATH "install/boot.tar"
 
 /* ---- start-up ---- */
 
@@ -67,6 +72,13 @@ static bool build_index(void) {
         return false;
     }
     fs_index_build(&ix, archive, size, &lim, storage, warn_entry, NULL);
+    archive_base = archive;
+    uint32_t self;
+    if (archive && fs_resolve(&ix, FS_ROOT, SELF_ARCHIVE_PATH, &self) == 0 &&
+        ix.nodes[self].kind == FS_KIND_FILE) {
+        ix.nodes[self].data = archive;
+        ix.nodes[self].size = ix.archive_bytes;
+    }
     if (ix.full)
         log_printf("bootfs: the index is full; serving the first %u entries\n", ix.entries);
     else if (ix.tar_err != TAR_END)
@@ -166,8 +178,38 @@ static int on_readdir(void *ctx, const struct ipc_msg *req, uint32_t index, char
     return 0;
 }
 
+/* Files are bytes of the archive: the client maps the archive (read-only;
+ * everything in it is readable by anyone anyway) rather than copying. */
+static int on_map(void *ctx, const struct ipc_msg *req, handle_t *memory, uint64_t *offset,
+                  uint64_t *size) {
+    uint32_t node;
+    int err = node_of(req, &node);
+    if (err < 0)
+        return err;
+    const struct fs_node *n = &ix.nodes[node];
+    if (n->kind == FS_KIND_DIR)
+        return -E_ISDIR;
+    long h = sys_handle_dup(startup.given, RIGHT_READ | RIGHT_TRANSFER, 0);
+    if (h < 0)
+        return (int)h;
+    *memory = (handle_t)h;
+    *offset = n->size ? (uint64_t)(n->data - archive_base) : 0;
+    *size = fs_node_size(n);
+    return 0;
+}
+
+/* The archive is read-only: every writing call is refused. */
+static int on_write(void *ctx, const struct ipc_msg *req, uint64_t offset, const void *data, size_t len,
+                    uint32_t *written) { return -E_ROFS; }
+static int on_truncate(void *ctx, const struct ipc_msg *req, uint64_t size) { return -E_ROFS; }
+static int on_sync(void *ctx, const struct ipc_msg *req) { return 0; }   /* nothing is ever unwritten */
+static int on_path_op(void *ctx, const struct ipc_msg *req, const char *path) { return -E_ROFS; }
+static int on_rename(void *ctx, const struct ipc_msg *req, const char *from, const char *to) { return -E_ROFS; }
+
 static const struct fs_server server = {
-    .open = on_open, .read = on_read, .stat = on_stat, .readdir = on_readdir,
+    .open = on_open, .read = on_read, .stat = on_stat, .readdir = on_readdir, .map = on_map,
+    .write = on_write, .truncate = on_truncate, .sync = on_sync, .mkdir = on_path_op,
+    .unlink = on_path_op, .rename = on_rename,
 };
 
 /*

@@ -474,7 +474,16 @@ static int on_device(void *ctx, const struct ipc_msg *req, uint32_t index, uint3
     return 0;
 }
 
-static const struct dm_server dm_srv = {.lookup = on_lookup, .device = on_device};
+static int on_service(void *ctx, const struct ipc_msg *req, uint32_t index, char *name) {
+    if (index >= (uint32_t)num_devs)
+        return -E_NOENT;
+    const struct dev *d = &devs[index];
+    if (d->state == ST_RUNNING)
+        memcpy(name, d->name, strnlen(d->name, sizeof(d->name) - 1) + 1);
+    return 0;
+}
+
+static const struct dm_server dm_srv = {.lookup = on_lookup, .device = on_device, .service = on_service};
 
 /* ---- the loop ---- */
 

@@ -8,6 +8,7 @@
 #include <common/format.h>
 #include <common/string.h>
 #include <common/tar.h>
+#include <tessera/power.h>
 #include <tessera/runtime.h>
 #include <tessera/syscall.h>
 #include "idl/init.h"
@@ -301,7 +302,10 @@ static void hand_services_to_sched(void) {
             hand_to_sched(services[i].task);
 }
 
-static const struct init_server server = {.ready = on_ready, .lookup = on_lookup, .spawn = on_spawn, .kill = on_kill};
+static int on_power(void *ctx, const struct ipc_msg *req, uint32_t action, bool failed);
+static const struct init_server server = {
+    .ready = on_ready, .lookup = on_lookup, .spawn = on_spawn, .kill = on_kill, .power = on_power,
+};
 
 /* ---- boot services ---- */
 
@@ -311,7 +315,7 @@ static bool desktop_boot(void) {
     if (cmdline_has(boot->cmdline, "init.desktop"))
         return true;
     char name[64];
-    return !cmdline_has(boot->cmdline, "init.no_desktop") &&
+    return !cmdline_has(boot->cmdline, "init.no_desktop") && !cmdline_has(boot->cmdline, "install.auto") &&
            !(cmdline_get(boot->cmdline, "test", name, sizeof(name)) && name[0]) &&
            !(cmdline_get(boot->cmdline, "bench", name, sizeof(name)) && name[0]);
 }
@@ -362,7 +366,7 @@ static void start_services(const char *conf, size_t len) {
         bool paged = false;
         for (int i = first + 3, off = 0; i < w && off < (int)sizeof(args); i++) {
             if (!strcmp(words[i], "give=archive")) {   /* read-only boot archive */
-                long h = sys_handle_dup(boot->archive, RIGHT_READ | RIGHT_TRANSFER, 0);
+                long h = sys_handle_dup(boot->archive, RIGHT_READ | RIGHT_DUP | RIGHT_TRANSFER, 0);
                 give = h < 0 ? HANDLE_NONE : (handle_t)h;
                 continue;
             }
@@ -425,10 +429,40 @@ static void power_off(int failed) {
     log_printf("init: no debug-exit device; halting here\n");
 }
 
+/* The machine's power, for users (init.power, the unattended installer):
+ * ACPI through the kernel. A failure is first reported through the debug-exit
+ * device, where there is one, so that whoever runs the machine sees it. */
+static int machine_power(uint32_t action, bool failed) {
+    log_printf("init: %s (%s)\n", action == INIT_POWER_OFF ? "powering off" : "restarting",
+               failed ? "failure" : "success");
+    if (failed && action == INIT_POWER_OFF) {
+        long io = sys_ioport_create(boot->system, DEBUG_EXIT_PORT, 1);
+        if (io >= 0)
+            sys_ioport_out((handle_t)io, DEBUG_EXIT_PORT, 1, 1);
+    }
+    long err = sys_power(boot->system, action);
+    log_printf("init: the machine did not %s: %s\n", action == INIT_POWER_OFF ? "power off" : "restart",
+               err_str(err));
+    return (int)err;
+}
+
+static int on_power(void *ctx, const struct ipc_msg *req, uint32_t action, bool failed) {
+    if (action != INIT_POWER_OFF && action != INIT_POWER_RESTART)
+        return -E_INVAL;
+    log_printf("init: task %u asks to %s\n", req->sender, action == INIT_POWER_OFF ? "power off" : "restart");
+    return machine_power(action, failed);
+}
+
+/* install.auto=DISK: the installer runs instead of a test; its status is the
+ * machine's. */
+static bool installing;
+
 static void test_ended(void) {
     struct task_info info;
     sys_task_info(test_task, &info);
     log_printf("init: %s finished with status %d\n", info.name, info.exit_status);
+    if (installing)
+        machine_power(INIT_POWER_OFF, info.exit_status != 0);
     power_off(info.exit_status != 0);
 }
 
@@ -459,11 +493,14 @@ static void serve_one(uint64_t timeout_ns) {
         hand_services_to_sched();
 }
 
-/* Tests get the root resource: they exercise IRQs and I/O ports. */
-static void start_test(const char *name, const char *args) {
+/* Tests get the root resource: they exercise IRQs and I/O ports. The
+ * unattended installer (path given) does not. */
+static void start_test(const char *name, const char *args, const char *program) {
     char path[80];
     fmt_snprintf(path, sizeof(path), "tests/%s", name);
-    long sys = sys_handle_dup(boot->system, RIGHT_CONTROL | RIGHT_TRANSFER, 0);
+    if (program)
+        fmt_snprintf(path, sizeof(path), "%s", program);
+    long sys = program ? -E_PERM : sys_handle_dup(boot->system, RIGHT_CONTROL | RIGHT_TRANSFER, 0);
     long t = start_program(name, path, args, 0, sys < 0 ? HANDLE_NONE : (handle_t)sys, false);
     if (t < 0) {
         log_printf("init: cannot start %s: %s\n", path, err_str(t));
@@ -511,7 +548,7 @@ int main(int argc, char **argv) {
 
     char name[64], args[80];
     if (cmdline_get(boot->cmdline, "test", name, sizeof(name)) && name[0]) {
-        start_test(name, "");
+        start_test(name, "", NULL);
     } else if (cmdline_get(boot->cmdline, "bench", name, sizeof(name)) && name[0]) {
         /* bench=NAME runs "ktest bench NAME"; bench=PROGRAM/NAME another test program. */
         char *slash = strchr(name, '/');
@@ -521,7 +558,11 @@ int main(int argc, char **argv) {
             program = name;
         }
         fmt_snprintf(args, sizeof(args), "bench %s", slash ? slash + 1 : name);
-        start_test(program, args);
+        start_test(program, args, NULL);
+    } else if (cmdline_get(boot->cmdline, "install.auto", name, sizeof(name))) {
+        installing = true;
+        fmt_snprintf(args, sizeof(args), "--auto=%s", name);
+        start_test("installer", args, "apps/installer/installer");
     }
     for (;;)
         serve_one(0);

@@ -115,6 +115,9 @@ static int nohandle_main(void) {
     /* Our own task handle has no control right: no mapping into ourselves through it. */
     if (sys_vm_map(startup.self, startup.given, 0, 0x10000000, 4096, PROT_R) != -E_PERM)
         accepted++;
+    /* Powering the machine off needs the root resource. */
+    if (sys_power(startup.given, POWER_OFF) != -E_BADH || sys_power(HANDLE_NONE, POWER_RESET) != -E_BADH)
+        accepted++;
     return accepted;
 }
 

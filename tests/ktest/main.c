@@ -305,6 +305,7 @@ static void test_irq_notification(void) {
     EXPECT(io > 0);
     EXPECT(sys_ioport_create(sys, 0x3f8, 8) == -E_BUSY);     /* the kernel's console */
     EXPECT(sys_ioport_create(sys, 0xfff0, 0x100) == -E_INVAL);
+    EXPECT(sys_power(sys, 7) == -E_INVAL);   /* neither off nor reset */
     EXPECT(sys_ioport_in((handle_t)io, 0x72, 1) == -E_RANGE);
     long irq = sys_irq_create(sys, 8);
     EXPECT(irq > 0);

@@ -278,8 +278,9 @@ class Qemu:
     def __init__(self, firmware='bios', cmdline=None, smp=1, memory='512M',
                  extra_args=(), icount=False, iso=DEFAULT_ISO, name=None,
                  serial_log=None, verbose=None, qmp_timeout=10.0, parallel=False,
-                 gpu='virtio', gpu_props=None):
-        """gpu: the displays. 'virtio': the machine's standard VGA plus a
+                 gpu='virtio', gpu_props=None, reboot=False):
+        """reboot: let a guest reset restart the machine (default: QEMU
+        exits, -no-reboot). gpu: the displays. 'virtio': the machine's standard VGA plus a
         virtio-gpu-pci with id GPU_ID (gpu_props: its properties, e.g.
         {'xres': 1024, 'yres': 768}); 'std': the standard VGA alone (the boot
         loader's framebuffer is all there is); None: no display at all."""
@@ -292,6 +293,7 @@ class Qemu:
         self.gpu = gpu
         self.gpu_props = dict(gpu_props or {})
         self.firmware = firmware
+        self.reboot = reboot
         self.cmdline = cmdline
         self.smp = smp
         self.memory = memory
@@ -355,7 +357,8 @@ class Qemu:
         args = [QEMU_BINARY,
                 '-machine', 'q35', '-cpu', 'max', '-m', str(self.memory),
                 '-smp', str(self.smp),
-                '-accel', 'tcg,thread=multi' if self.parallel else 'tcg', '-no-reboot',
+                '-accel', 'tcg,thread=multi' if self.parallel else 'tcg',
+                *([] if self.reboot else ['-no-reboot']),
                 '-display', 'none', '-monitor', 'none',
                 '-chardev', f'file,id=serial0,path={_escape_opt(self.serial_path)}',
                 '-serial', 'chardev:serial0']

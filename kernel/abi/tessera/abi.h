@@ -50,6 +50,7 @@ enum {
     SYS_CPU_INFO,           /* (struct cpu_info *) */
     SYS_MEM_DEVICE,         /* (system handle, paddr, size, MEM_DEVICE_* flags) -> memory handle over device memory */
     SYS_FB_INFO,            /* (struct fb_info *): the boot loader's linear framebuffer, -E_NOENT if none */
+    SYS_POWER,              /* (system handle, POWER_*): returns only if it failed */
     SYS_MAX
 };
 
@@ -81,6 +82,9 @@ enum {
     E_NOTSUP = 18,   /* not supported by this server */
     E_ROFS = 19,     /* read-only file system */
     E_NAMETOOLONG = 20,
+    E_EXISTS = 21,   /* the name is taken */
+    E_NOTEMPTY = 22, /* a directory that still has entries */
+    E_FULL = 23,     /* no room left on the volume */
     E_MAX
 };
 
@@ -184,6 +188,11 @@ struct cpu_info {
     uint64_t idle_ns[16];     /* per CPU: time spent halted */
     uint64_t ticks[16];       /* per CPU: timer interrupts taken */
 };
+
+/* SYS_POWER actions: ACPI S5, or a reset (the FADT's reset register, else
+ * the keyboard controller's). -E_NOTSUP: the firmware described no way. */
+#define POWER_OFF 0u
+#define POWER_RESET 1u
 
 /* SYS_TASK_START flags (5th argument) */
 #define TASK_START_WAIT_SCHED 1u   /* runnable only once SYS_SCHED is called */

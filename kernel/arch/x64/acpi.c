@@ -1,4 +1,5 @@
-/* Just enough ACPI to find the interrupt controllers: RSDP -> (X)RSDT -> MADT. */
+/* Just enough ACPI to find the interrupt controllers (RSDP -> (X)RSDT ->
+ * MADT) and to power off and reset (FADT, and \_S5 in the DSDT). */
 #include "arch.h"
 #include "cpu.h"
 #include "acpi.h"
@@ -13,6 +14,18 @@ struct sdt_header {
 } __attribute__((packed));
 
 struct madt_info madt;
+
+/* From the FADT (ACPI 6.x, 5.2.9; facts only) and the DSDT's \_S5 package. */
+static struct {
+    uint16_t pm1a_cnt, pm1b_cnt;   /* PM1 control ports, 0 if absent */
+    uint16_t slp_typa, slp_typb;   /* SLP_TYP values for S5 */
+    bool s5_known;
+    uint32_t smi_cmd;
+    uint8_t acpi_enable;
+    bool reset_io;                 /* RESET_REG is an I/O port */
+    uint16_t reset_port;
+    uint8_t reset_value;
+} fadt;
 
 static bool checksum_ok(const void *p, size_t len) {
     uint8_t sum = 0;
@@ -70,6 +83,99 @@ static void parse_madt(const struct sdt_header *h) {
     }
 }
 
+/*
+ * The \_S5 object in AML: NameOp "_S5_" PackageOp PkgLength NumElements
+ * SLP_TYPa SLP_TYPb, each a ZeroOp, OneOp or BytePrefix n. Scanning the
+ * bytes for the name is how small kernels do it without an interpreter.
+ */
+static bool aml_int(const uint8_t **p, const uint8_t *end, uint16_t *v) {
+    if (*p >= end)
+        return false;
+    if (**p == 0x00 || **p == 0x01) {
+        *v = *(*p)++;
+        return true;
+    }
+    if (**p == 0x0a && *p + 1 < end) {
+        *v = (*p)[1];
+        *p += 2;
+        return true;
+    }
+    return false;
+}
+
+static void find_s5(const struct sdt_header *dsdt) {
+    const uint8_t *p = (const uint8_t *)dsdt + sizeof(*dsdt);
+    const uint8_t *end = (const uint8_t *)dsdt + dsdt->length;
+    for (; p + 8 < end; p++) {
+        if (memcmp(p, "_S5_", 4) || (p[-1] != 0x08 && !(p[-1] == '\\' && p[-2] == 0x08)))
+            continue;
+        const uint8_t *q = p + 4;
+        if (*q++ != 0x12)   /* PackageOp */
+            continue;
+        q += 1 + (*q >> 6);  /* PkgLength: bits 7-6 of its lead byte count the bytes after it */
+        q++;                 /* NumElements */
+        if (aml_int(&q, end, &fadt.slp_typa) && aml_int(&q, end, &fadt.slp_typb)) {
+            fadt.s5_known = true;
+            return;
+        }
+    }
+}
+
+static void parse_fadt(const struct sdt_header *h) {
+    const uint8_t *f = (const uint8_t *)h;
+    if (h->length < 116)
+        return;
+    fadt.smi_cmd = *(const uint32_t *)(f + 48);
+    fadt.acpi_enable = f[52];
+    fadt.pm1a_cnt = (uint16_t)*(const uint32_t *)(f + 64);
+    fadt.pm1b_cnt = (uint16_t)*(const uint32_t *)(f + 68);
+    uint32_t flags = *(const uint32_t *)(f + 112);
+    if (h->length >= 129 && (flags & (1u << 10)) && f[116] == 1) {   /* RESET_REG_SUP, system I/O */
+        fadt.reset_io = true;
+        fadt.reset_port = (uint16_t)*(const uint64_t *)(f + 120);
+        fadt.reset_value = f[128];
+    }
+    uint64_t dsdt = h->length >= 148 ? *(const uint64_t *)(f + 140) : 0;
+    if (!dsdt)
+        dsdt = *(const uint32_t *)(f + 40);
+    const struct sdt_header *d = table_at(dsdt);
+    if (d && !memcmp(d->sig, "DSDT", 4))
+        find_s5(d);
+}
+
+/* ACPI S5: the machine turns itself off (QEMU exits). Returns only if the
+ * firmware gave us no way to do it. */
+int arch_power_off(void) {
+    if (!fadt.s5_known || !fadt.pm1a_cnt)
+        return -E_NOTSUP;
+    /* SCI_EN clear: the firmware still owns the hardware; ask it to hand over. */
+    if (!(inw(fadt.pm1a_cnt) & 1) && fadt.smi_cmd && fadt.acpi_enable) {
+        outb((uint16_t)fadt.smi_cmd, fadt.acpi_enable);
+        for (int i = 0; i < 1000000 && !(inw(fadt.pm1a_cnt) & 1); i++)
+            __asm__ volatile("pause");
+    }
+    outw(fadt.pm1a_cnt, (uint16_t)(fadt.slp_typa << 10 | 1u << 13));   /* SLP_TYP, SLP_EN */
+    if (fadt.pm1b_cnt)
+        outw(fadt.pm1b_cnt, (uint16_t)(fadt.slp_typb << 10 | 1u << 13));
+    for (int i = 0; i < 10000000; i++)
+        __asm__ volatile("pause");
+    return -E_IO;
+}
+
+/* The FADT's reset register, else the keyboard controller's reset line. */
+int arch_reset(void) {
+    if (fadt.reset_io)
+        outb(fadt.reset_port, fadt.reset_value);
+    for (int i = 0; i < 1000000; i++)
+        __asm__ volatile("pause");
+    for (int i = 0; i < 100000 && (inb(0x64) & 2); i++)
+        __asm__ volatile("pause");
+    outb(0x64, 0xfe);
+    for (int i = 0; i < 10000000; i++)
+        __asm__ volatile("pause");
+    return -E_IO;
+}
+
 void acpi_init(uint64_t rsdp_phys) {
     for (int i = 0; i < 16; i++)
         madt.isa_gsi[i] = i;
@@ -98,6 +204,8 @@ void acpi_init(uint64_t rsdp_phys) {
         const struct sdt_header *h = table_at(pa);
         if (h && !memcmp(h->sig, "APIC", 4))
             parse_madt(h);
+        if (h && !memcmp(h->sig, "FACP", 4))
+            parse_fadt(h);
     }
     if (!madt.ioapic_addr) {
         printk("[kernel] ACPI: no MADT I/O APIC entry; assuming 0xfec00000\n");

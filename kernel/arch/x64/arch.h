@@ -89,6 +89,9 @@ void arch_msi_message(unsigned index, uint64_t *addr, uint32_t *data);   /* MSI 
 uint64_t arch_clock_ns(void);
 void arch_timer_oneshot(uint64_t deadline_ns);   /* UINT64_MAX: no timer interrupt */
 uint64_t arch_tsc_hz(void);
+/* SYS_POWER (acpi.c): ACPI S5 / a reset; each returns only if it failed. */
+int arch_power_off(void);
+int arch_reset(void);
 
 /* fw_cfg: copies the named file's contents (NUL-terminated) into buf; length or -1. */
 int fwcfg_read_file(const char *name, char *buf, size_t cap);

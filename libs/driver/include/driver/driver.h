@@ -152,6 +152,13 @@ void drv_block_close(struct drv_block_client *c);
 /* block.close: the client gives the disk up; -E_PERM for anyone else. */
 int drv_block_close_by(struct drv_block_client *c, const struct ipc_msg *req);
 
+/* The disks there are, in dm's device order: their names ("vda", "sda",
+ * "nvme0", ...) into names[0 .. max-1]; returns how many, or an error
+ * (-E_NOENT: no dm). Programs that are not drivers (the installer, fatfs)
+ * use it too: link libdriver.a. */
+#define DRV_BLOCK_NAME_MAX 32
+int drv_block_disks(handle_t bootstrap, char names[][DRV_BLOCK_NAME_MAX], int max);
+
 /* ---- PCI ---- */
 
 #define PCI_CFG_COMMAND 0x04

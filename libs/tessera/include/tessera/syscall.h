@@ -123,6 +123,9 @@ static inline long sys_mem_device(handle_t system, uint64_t paddr, uint64_t size
 static inline long sys_fb_info(struct fb_info *info) {
     return syscall6(SYS_FB_INFO, (long)info, 0, 0, 0, 0, 0);
 }
+static inline long sys_power(handle_t system, uint32_t action) {
+    return syscall6(SYS_POWER, system, action, 0, 0, 0, 0);
+}
 
 /* IPC conveniences used by the generated IDL stubs. Each returns a negative
  * E_* code on a kernel-level failure, else 0 (for calls: the reply is in m and
