@@ -4,9 +4,6 @@
 #include <driver/driver.h>
 #include <tessera/runtime.h>
 #include <tessera/syscall.h>
-#include "idl/block.h"
-#include "idl/dm.h"
-#include "idl/init.h"
 
 static bool client_alive(const struct drv_block_client *c) {
     struct task_info info;
@@ -21,10 +18,23 @@ void drv_block_close(struct drv_block_client *c) {
     drv_dma_free(&c->buf);
 }
 
+/* block.crash_after=N: fault on purpose at the client's request after N of
+ * them, in the driver's first run only (dm's restart test, tests/blktest). */
+static void maybe_crash(const char *name) {
+    static long crash_after = -2, requests;
+    if (crash_after == -2)
+        crash_after = startup_option_int("restarts", 0) == 0 ? startup_option_int("block.crash_after", -1) : -1;
+    if (crash_after >= 0 && requests++ >= crash_after)
+        drv_crash_on_purpose(name, (unsigned long long)crash_after, "requests");
+}
+
 int drv_block_check(struct drv_block_client *c, const struct ipc_msg *req) {
     if (c->task != HANDLE_NONE && !client_alive(c))
         drv_block_close(c);
-    return c->task != HANDLE_NONE && req->sender == c->id ? 0 : -E_PERM;
+    if (c->task == HANDLE_NONE || req->sender != c->id)
+        return -E_PERM;
+    maybe_crash(c->name);
+    return 0;
 }
 
 int drv_block_close_by(struct drv_block_client *c, const struct ipc_msg *req) {
@@ -71,41 +81,4 @@ int drv_block_open(struct drv_block_client *c, const struct ipc_msg *req, handle
     *buffer = (handle_t)dup;
     *buffer_size = size;
     return 0;
-}
-
-/* Disks are the services of the block drivers that answer block.info (an
- * AHCI controller without a disk offers a name but no disk). */
-static bool is_block_driver(const char *path) {
-    return !strcmp(path, "servers/virtio_blk") || !strcmp(path, "servers/ahci") ||
-           !strcmp(path, "servers/nvme");
-}
-
-int drv_block_disks(handle_t bootstrap, char names[][DRV_BLOCK_NAME_MAX], int max) {
-    handle_t dm = HANDLE_NONE;
-    int err = init_lookup(bootstrap, "dm", &dm);
-    if (err)
-        return err;
-    int n = 0;
-    for (uint32_t i = 0; n < max; i++) {
-        uint32_t vendor, device, class_code, location, state, restarts;
-        char driver[DM_DEVICE_DRIVER_MAX] = "", name[DM_SERVICE_NAME_MAX] = "";
-        if (dm_device(dm, i, &vendor, &device, &class_code, &location, driver, sizeof(driver), &state,
-                      &restarts) != 0)
-            break;   /* past the last device */
-        if (!is_block_driver(driver) || dm_service(dm, i, name, sizeof(name)) != 0 || !name[0] ||
-            strlen(name) >= DRV_BLOCK_NAME_MAX)
-            continue;
-        handle_t disk;
-        if (dm_lookup(dm, name, &disk) != 0)
-            continue;
-        uint32_t sector_size;
-        uint64_t sectors;
-        bool read_only;
-        char model[BLOCK_INFO_MODEL_MAX];
-        if (block_info(disk, &sector_size, &sectors, &read_only, model, sizeof(model)) == 0)
-            memcpy(names[n++], name, strlen(name) + 1);
-        sys_handle_close(disk);
-    }
-    sys_handle_close(dm);
-    return n;
 }

@@ -223,12 +223,14 @@ static void start_driver(struct dev *d) {
     long give = sys_handle_dup(ep, RIGHT_SEND | RIGHT_TRANSFER, badge_of(d));
     handle_t task = HANDLE_NONE;
     /* instance=N: the devices before this one with the same driver, in bus
-     * order, so drivers can name theirs (vda, vdb; sda; nvme0). */
+     * order, so drivers can name theirs (vda, vdb; sda; nvme0). restarts=N:
+     * how many times it was restarted (crash tests fault in the first run). */
     int instance = 0;
     for (struct dev *o = devs; o < d; o++)
         instance += o->drv && !strcmp(o->drv->path, d->drv->path);
     char args[96];
-    fmt_snprintf(args, sizeof(args), "%s%sinstance=%d", d->drv->args, d->drv->args[0] ? " " : "", instance);
+    fmt_snprintf(args, sizeof(args), "%s%sinstance=%d restarts=%u", d->drv->args, d->drv->args[0] ? " " : "",
+                 instance, d->restarts);
     int err = give < 0 ? (int)give : init_spawn(startup.bootstrap, d->drv->path, args, (handle_t)give, &task);
     if (err == -E_NOENT) {
         log_printf("dm: cannot start %s for %s: it is not in the boot archive; no driver\n", d->drv->path, d->loc);

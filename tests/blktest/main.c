@@ -11,6 +11,9 @@
  * On a read-only disk (info says so) writes must be refused with -E_ROFS
  * and nothing is written.
  *
+ * blktest.restart=1: the driver crashes on purpose (block.crash_after=N) and
+ * comes back; the data is still there.
+ *
  * Not tested yet: a second client task being refused with -E_BUSY (needs a
  * child task running a program of its own).
  *
@@ -191,6 +194,31 @@ static void test_close(void) {
     EXPECT(block_read(disk, 0, 1) == -E_PERM);
 }
 
+/* blktest.restart=1 (with block.crash_after=N): the driver faults on purpose
+ * at a request; calls then fail with -E_PEER, dm restarts it, and we look
+ * the disk up again, open it and find what we wrote before the crash. */
+static void test_driver_restart(void) {
+    int err = 0;
+    for (int i = 0; i < 1000 && err == 0; i++)
+        err = block_read(disk, 0, 1);
+    EXPECT(err == -E_PEER);
+    sys_handle_close(disk);
+    disk = HANDLE_NONE;
+    sys_vm_unmap(HANDLE_SELF, (uintptr_t)buf, buffer_size);
+    opened = false;
+    test_lookup();
+    if (disk == HANDLE_NONE)
+        return;
+    test_open();
+    if (!opened)
+        return;
+    uint64_t sector = MARKER_SECTOR * 512ull / sector_size;
+    memset(buf, 0, sector_size);
+    EXPECT(block_read(disk, sector, 1) == 0);
+    EXPECT(memcmp(buf, MARKER, sizeof(MARKER) - 1) == 0);
+    EXPECT(pattern_io(0, PATTERN_SECTORS, false) == 0);
+}
+
 static void test_no_disk_named(void) { EXPECT(disk_name[0] != 0); }
 
 /* ---- bench=blktest/seq ---- */
@@ -264,6 +292,11 @@ int main(int argc, char **argv) {
         run("marker", test_marker);
     }
     run("out_of_range", test_out_of_range);
+    if (!read_only && startup_option("blktest.restart", NULL, 0)) {
+        run("driver_restart", test_driver_restart);
+        if (!opened)
+            return guest_done();
+    }
     run("close", test_close);
     return guest_done();
 }

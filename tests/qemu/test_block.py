@@ -5,15 +5,18 @@ last 256 sectors, and "TESSERA-BLKTEST" at sector 2048.
 
 - virtio-blk (servers/virtio_blk, vda), also read-only (writes refused with
   -E_ROFS, the image untouched)
-- AHCI (servers/ahci, sda) and NVMe (servers/nvme, nvme0): defined only
-  once their drivers are built.
+- AHCI (servers/ahci): q35's built-in controller and an added `-device
+  ahci` (at a lower PCI slot, so its disk is sda: names follow bus order)
+- NVMe (servers/nvme, nvme0)
+- each driver crashing on purpose mid-way (block.crash_after): dm restarts
+  it, the client opens the disk again and finds its data
 """
 
 import re
 import tempfile
 from pathlib import Path
 
-from common import TROUBLE, run_guest_suite
+from common import PANIC, TROUBLE, run_guest_suite
 from qemu import REPO, report
 
 IMAGE_BYTES = 64 << 20
@@ -28,7 +31,9 @@ BUSES = {
     'virtio': ('vda', lambda drive: ['-device', f'virtio-blk-pci,drive={drive},disable-legacy=on']),
     'ahci': ('sda', lambda drive: ['-device', f'ide-hd,drive={drive},bus=ide.0']),
     'nvme': ('nvme0', lambda drive: ['-device', f'nvme,serial=tessera0,drive={drive}']),
+    'ahci-added': ('sda', lambda drive: ['-device', 'ahci,id=ahci1', '-device', f'ide-hd,drive={drive},bus=ahci1.0']),
 }
+DRIVERS = {'virtio': 'virtio_blk', 'ahci': 'ahci', 'nvme': 'nvme'}
 
 
 def pattern_byte(offset):
@@ -40,7 +45,7 @@ def expected_pattern(first_byte, length):
     return bytes(pattern_byte(first_byte + i) for i in range(length))
 
 
-def run_block_suite(bus, readonly=False, cmdline_extra='', prefix=None):
+def run_block_suite(bus, readonly=False, cmdline_extra='', prefix=None, fail_on=TROUBLE):
     """Boots test=blktest with a fresh image on `bus`, checks the in-guest
     suite (drivers may log device errors; nothing may crash) and returns
     (serial log, image bytes)."""
@@ -53,7 +58,7 @@ def run_block_suite(bus, readonly=False, cmdline_extra='', prefix=None):
         extra = ['-drive', f'file={image},if=none,format=raw,id=d0{ro}'] + device_args('d0')
         cmdline = f'test={TAG} blktest.disk={disk}' + (f' {cmdline_extra}' if cmdline_extra else '')
         log = run_guest_suite(TAG, cmdline=cmdline, timeout=TIMEOUT, prefix=prefix or f'{bus}/',
-                              extra_args=extra, fail_on=TROUBLE)
+                              extra_args=extra, fail_on=fail_on)
         return log, image.read_bytes()
 
 
@@ -81,13 +86,27 @@ def test_block_virtio_readonly():
     assert data == bytes(IMAGE_BYTES), 'a read-only disk was written to'
 
 
-# The other disk drivers are being written: test them once they are built.
-if (REPO / 'build' / 'bootfs' / 'servers' / 'ahci').exists():
-    def test_block_ahci():
-        _, data = run_block_suite('ahci')
-        check_image(data, 'ahci')
+def test_block_ahci():
+    _, data = run_block_suite('ahci')
+    check_image(data, 'ahci')
 
-if (REPO / 'build' / 'bootfs' / 'servers' / 'nvme').exists():
-    def test_block_nvme():
-        _, data = run_block_suite('nvme')
-        check_image(data, 'nvme')
+
+def test_block_ahci_added_controller():
+    _, data = run_block_suite('ahci-added')
+    check_image(data, 'ahci-added')
+
+
+def test_block_nvme():
+    _, data = run_block_suite('nvme')
+    check_image(data, 'nvme')
+
+
+def test_block_driver_restart():
+    """Each disk driver faults on purpose at its 60th request; dm restarts it."""
+    for bus, driver in DRIVERS.items():
+        log, data = run_block_suite(bus, cmdline_extra='blktest.restart=1 block.crash_after=60',
+                                    prefix=f'{bus}-restart/', fail_on=PANIC)
+        assert re.search(rf'^dm: driver servers/{driver} .*restart', log, re.M), \
+            f'{bus}: dm did not say it restarted servers/{driver}'
+        assert re.search(r'^blktest: PASS driver_restart\s*$', log, re.M), f'{bus}: the restart test did not run'
+        check_image(data, f'{bus}-restart')
