@@ -115,7 +115,8 @@ PROGRAM_DIRS += $(foreach d,servers/dm servers/virtio_gpu servers/ahci servers/f
 PROGRAM_DIRS += servers/fatfs
 FATFS_LIB_OBJS := $(BUILD)/user/libs/fat/fat.c.o $(BUILD)/user/libs/gpt/gpt.c.o
 $(BUILD)/bootfs/servers/fatfs: $(FATFS_LIB_OBJS)
-$(BUILD)/user/servers/fatfs/%.c.o $(FATFS_LIB_OBJS): USER_CFLAGS += -I libs/fat/include -I libs/gpt/include
+$(BUILD)/user/servers/fatfs/%.c.o: USER_CFLAGS += -I libs/fat/include -I libs/gpt/include
+$(FATFS_LIB_OBJS): USER_CFLAGS += -I libs/fat/include -I libs/gpt/include
 define program
 $(BUILD)/bootfs/$(1): $(patsubst %,$(BUILD)/user/%.o,$(wildcard $(1)/*.c)) $(BUILD)/user/libtessera.a \
         $(BUILD)/user/libtessera-rt.a $(BUILD)/user/libdriver.a libs/tessera/user.ld
@@ -136,6 +137,14 @@ $(BUILD)/bootfs/etc/boot.conf: servers/init/boot.conf
 $(BUILD)/bootfs/etc/boot-dmtest.conf: servers/init/boot.conf
 	@mkdir -p $(dir $@)
 	sed 's|^service dm servers/dm |service dm servers/dm test_driver |' $< > $@
+# The install procedure (libs/install over libs/gpt and libs/fat), built into
+# apps/installer with the disk list, and into tools/mkdisk. sysroot.mk's app
+# rule adds APP_SRCS_NAME, APP_DEPS_NAME and APP_CFLAGS_NAME for an app.
+INSTALL_LIB_SRCS := $(wildcard libs/install/*.c) libs/gpt/gpt.c libs/fat/fat.c
+INSTALL_LIB_HDRS := $(wildcard libs/install/*.h libs/install/include/install/*.h libs/gpt/include/gpt/*.h libs/fat/include/fat/*.h)
+APP_SRCS_installer := $(INSTALL_LIB_SRCS) libs/driver/disks.c
+APP_DEPS_installer := $(INSTALL_LIB_HDRS) libs/driver/include/driver/driver.h
+APP_CFLAGS_installer := -I libs/install/include -I libs/gpt/include -I libs/fat/include
 include sysroot/sysroot.mk
 BOOTFS_FILES += $(CAIRO_BOOTFS_FILES)
 
@@ -184,16 +193,18 @@ $(BUILD)/install/BOOTX64.EFI: iso/install/early.cfg | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
 	grub-mkimage -O x86_64-efi -o $@ -c $< -p /boot/grub efi_gop $(INSTALL_GRUB_MODULES)
 # The host tool that writes a bootable disk image (tests/qemu/test_install_image.py).
-$(BUILD)/install/mkdisk: tools/mkdisk.c libs/gpt/gpt.c libs/fat/fat.c $(wildcard libs/gpt/include/gpt/*.h libs/fat/include/fat/*.h)
+# It runs the installer's own procedure (libs/install).
+$(BUILD)/install/mkdisk: tools/mkdisk.c $(INSTALL_LIB_SRCS) libs/common/format.c libs/common/tar.c $(INSTALL_LIB_HDRS)
 	@mkdir -p $(dir $@)
 	@echo '  HOSTCC  $@'
-	@$(CC) -std=gnu11 -g -O2 -Wall -I libs/common/include -I libs/gpt/include -I libs/fat/include -o $@ $(filter %.c,$^)
+	@$(CC) -std=gnu11 -g -O2 -Wall -I libs/common/include -I libs/install/include -I libs/gpt/include -I libs/fat/include \
+	    -o $@ $(filter %.c,$^)
 install-images: $(INSTALL_IMAGES) $(BUILD)/install/mkdisk
 
 # ---- host unit tests (ASan + UBSan) ----
 HOST_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
     -fno-omit-frame-pointer -DCOMMON_HOST_TEST -Wall -Wno-unused-function \
-    -I kernel/abi -I libs/common/include -I libs/tessera/include -I libs/libui/include -I libs/fat/include -I libs/gpt/include -I tests/host \
+    -I kernel/abi -I libs/common/include -I libs/tessera/include -I libs/libui/include -I libs/fat/include -I libs/gpt/include -I libs/install/include -I tests/host \
     -I $(BUILD)/gen/host
 HOST_COMMON := $(filter-out libs/common/string.c,$(wildcard libs/common/*.c))
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))

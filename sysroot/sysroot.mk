@@ -70,11 +70,12 @@ $(BUILD)/user/libui.a: $(LIBUI_OBJS)
 APP_DIRS := $(patsubst %/,%,$(dir $(wildcard apps/*/app.conf)))
 APP_NAMES := $(notdir $(APP_DIRS))
 define app
-$(BUILD)/bootfs/apps/$(1)/$(1): $(wildcard apps/$(1)/*.c apps/$(1)/*.h) $(BUILD)/user/libui.a $(IDL_HEADERS) \
-        $(SYSROOT_STAMP) $(BUILD)/user/libposix.a $(BUILD)/user/libtessera.a libs/tessera/user.ld
+$(BUILD)/bootfs/apps/$(1)/$(1): $(wildcard apps/$(1)/*.c apps/$(1)/*.h) $(APP_SRCS_$(1)) $(APP_DEPS_$(1)) \
+        $(BUILD)/user/libui.a $(IDL_HEADERS) $(SYSROOT_STAMP) $(BUILD)/user/libposix.a $(BUILD)/user/libtessera.a \
+        libs/tessera/user.ld
 	@mkdir -p $$(dir $$@)
 	@echo '  CC      $$@'
-	@$(TESSERA_CC) $(TESSERA_APP_CFLAGS) -o $$@ $$(filter %.c,$$^) $(BUILD)/user/libui.a
+	@$(TESSERA_CC) $(TESSERA_APP_CFLAGS) $(APP_CFLAGS_$(1)) -o $$@ $$(filter %.c,$$^) $(BUILD)/user/libui.a
 $(BUILD)/bootfs/apps/$(1)/app.conf: apps/$(1)/app.conf
 	@mkdir -p $$(dir $$@)
 	cp $$< $$@

@@ -18,6 +18,9 @@ compete for the CPU):
     as a ratio to one full-frame memcpy (gui.bench=composite); in a 64 MiB
     machine with three apps open, the click-to-present latency of hello's
     button (in-OS timestamps) and the memory in use.
+  * the installer: an unattended install (install.auto=vda) onto a blank
+    2 GiB virtio disk (the installer's own time, and QEMU's wall time from
+    start to power-off), then that disk booted alone to READY, BIOS and UEFI.
   Boot to READY is boot to the desktop: READY waits for its first frame.
 """
 
@@ -159,6 +162,25 @@ def disk_bench(bus, timeout):
         return guest, host
 
 
+def install_bench(timeout):
+    """Installs onto a blank sparse 2 GiB virtio disk and boots it alone:
+    (MiB written, installer ms, wall s to power-off, BIOS s, UEFI s)."""
+    import tempfile
+    from installed import INSTALL_DONE, blank_image, boot_alone, disk_args
+    with tempfile.TemporaryDirectory() as tmp:
+        img = blank_image(Path(tmp) / 'disk.img', 2048)
+        with Qemu(firmware='bios', cmdline='install.auto=vda', extra_args=disk_args(img, 'virtio'),
+                  name='bench-install') as q:
+            q.start()
+            status = q.wait_exit(timeout)
+            wall = time.monotonic() - q.start_time
+            m = re.search(INSTALL_DONE, q.serial_text(), re.M)
+            if status != 0 or not m:
+                raise QemuError(f'the install did not finish (QEMU status {status})')
+        return int(m['mib']), int(m['ms']), wall, boot_alone(img, 'bios', timeout=timeout), \
+            boot_alone(img, 'uefi', timeout=timeout)
+
+
 def subprocess_error():
     import subprocess
     return subprocess.SubprocessError
@@ -277,6 +299,15 @@ def main():
                              f'{guest[key]:.0f} / {host[key]:.0f} MiB/s = {guest[key] / host[key]:.2f}'))
         except (QemuError, TypeError, subprocess_error()) as e:
             missing.append(f'disk {bus}: {first_line(e)}')
+
+    try:
+        mib, ms, wall, bios, uefi = install_bench(args.timeout * 2)
+        rows.append(('install to a blank 2 GiB virtio disk (installer)',
+                     f'{ms} ms for {mib} MiB written and read back  ({wall:.1f} s from QEMU start to power-off)'))
+        rows.append(('installed disk: boot to READY, BIOS (wall s)', f'{bios:.2f}'))
+        rows.append(('installed disk: boot to READY, UEFI (wall s)', f'{uefi:.2f}'))
+    except (QemuError, subprocess_error()) as e:
+        missing.append(f'install: {first_line(e)}')
 
     cairo = DEFAULT_ISO.parent / 'bootfs' / 'tests' / 'cairo-render'
     if cairo.is_file():

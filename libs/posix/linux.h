@@ -10,8 +10,11 @@ enum {
     NR_read = 0, NR_write = 1, NR_open = 2, NR_close = 3, NR_stat = 4, NR_fstat = 5,
     NR_lstat = 6, NR_lseek = 8, NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_brk = 12,
     NR_rt_sigaction = 13, NR_rt_sigprocmask = 14, NR_ioctl = 16, NR_pread64 = 17,
-    NR_readv = 19, NR_writev = 20, NR_access = 21, NR_sched_yield = 24, NR_madvise = 28,
+    NR_pwrite64 = 18, NR_readv = 19, NR_writev = 20, NR_access = 21, NR_sched_yield = 24, NR_madvise = 28,
     NR_nanosleep = 35, NR_getpid = 39, NR_exit = 60, NR_uname = 63, NR_fcntl = 72,
+    NR_fsync = 74, NR_fdatasync = 75, NR_truncate = 76, NR_ftruncate = 77, NR_rename = 82,
+    NR_mkdir = 83, NR_rmdir = 84, NR_unlink = 87, NR_mkdirat = 258, NR_unlinkat = 263,
+    NR_renameat = 264, NR_renameat2 = 316,
     NR_getcwd = 79, NR_gettimeofday = 96, NR_getuid = 102, NR_getgid = 104, NR_geteuid = 107,
     NR_getegid = 108, NR_arch_prctl = 158, NR_gettid = 186, NR_tkill = 200, NR_time = 201,
     NR_futex = 202, NR_getdents64 = 217, NR_set_tid_address = 218, NR_clock_gettime = 228,
@@ -24,14 +27,17 @@ enum {
     L_EACCES = 13, L_EFAULT = 14, L_EBUSY = 16, L_EEXIST = 17, L_ENOTDIR = 20, L_EISDIR = 21,
     L_EINVAL = 22, L_EMFILE = 24, L_ENOTTY = 25, L_ESPIPE = 29, L_EROFS = 30, L_EPIPE = 32,
     L_ERANGE = 34, L_ENAMETOOLONG = 36, L_ENOSYS = 38, L_ENODEV = 19, L_ENOTSUP = 95,
-    L_ETIMEDOUT = 110,
+    L_ETIMEDOUT = 110, L_EXDEV = 18, L_ENOSPC = 28, L_ENOTEMPTY = 39, L_EFBIG = 27,
 };
 
 #define L_O_ACCMODE 03
 #define L_O_WRONLY 01
 #define L_O_RDWR 02
 #define L_O_CREAT 0100
+#define L_O_EXCL 0200
 #define L_O_TRUNC 01000
+#define L_O_APPEND 02000
+#define L_AT_REMOVEDIR 0x200
 #define L_O_DIRECTORY 0200000
 #define L_AT_FDCWD (-100)
 #define L_MAP_SHARED 0x01

@@ -1,8 +1,12 @@
 /*
  * __tessera_syscall: where musl's Linux-numbered system calls land. Each is
  * answered here in terms of Tessera: memory by the vm server, files by the
- * file system server, stdout/stderr by the kernel log, time, TLS and exit by
- * the kernel. Anything else returns -ENOSYS and is logged once, so a missing
+ * file system servers, stdout/stderr by the kernel log, time, TLS and exit by
+ * the kernel.
+ *
+ * Mounts: paths under /data go to init's "data" service (fatfs, the
+ * installed system's writable volume) when it runs; everything else, and
+ * /data itself when there is no such service, to "fs" (bootfs, read-only). Anything else returns -ENOSYS and is logged once, so a missing
  * call is never a silent success.
  */
 #include <common/string.h>
@@ -23,18 +27,21 @@ unsigned long getauxval(unsigned long type);   /* musl's */
 
 enum fd_kind { FD_FREE, FD_CONSOLE_IN, FD_CONSOLE_OUT, FD_FILE, FD_DIR };
 
+enum mount { MOUNT_FS, MOUNT_DATA };
+
 struct fd {
     enum fd_kind kind;
     handle_t h;            /* file or directory handle from the file system */
-    uint64_t offset;       /* files: read position; directories: next entry */
+    uint64_t offset;       /* files: read/write position; directories: next entry */
     uint64_t size;
     int flags;
+    enum mount mount;      /* which file system h is on (rename across them: EXDEV) */
 };
 
 static struct fd fds[MAX_FDS] = {
-    [0] = {FD_CONSOLE_IN, HANDLE_NONE, 0, 0, 0},
-    [1] = {FD_CONSOLE_OUT, HANDLE_NONE, 0, 0, L_O_WRONLY},
-    [2] = {FD_CONSOLE_OUT, HANDLE_NONE, 0, 0, L_O_WRONLY},
+    [0] = {FD_CONSOLE_IN, HANDLE_NONE, 0, 0, 0, MOUNT_FS},
+    [1] = {FD_CONSOLE_OUT, HANDLE_NONE, 0, 0, L_O_WRONLY, MOUNT_FS},
+    [2] = {FD_CONSOLE_OUT, HANDLE_NONE, 0, 0, L_O_WRONLY, MOUNT_FS},
 };
 
 /* ---- errors and services ---- */
@@ -60,6 +67,9 @@ static long to_errno(long e) {
     case E_NOTSUP: return -L_ENOTSUP;
     case E_ROFS: return -L_EROFS;
     case E_NAMETOOLONG: return -L_ENAMETOOLONG;
+    case E_EXISTS: return -L_EEXIST;
+    case E_NOTEMPTY: return -L_ENOTEMPTY;
+    case E_FULL: return -L_ENOSPC;
     default: return -L_EIO;
     }
 }
@@ -82,6 +92,18 @@ static handle_t service(const char *name, handle_t *cache) {
 static handle_t vm_h = HANDLE_NONE, fs_h = HANDLE_NONE;
 static handle_t vm(void) { return service("vm", &vm_h); }
 static handle_t fs(void) { return service("fs", &fs_h); }
+
+/* The "data" volume, looked up once: where it is not running, /data stays
+ * on bootfs. */
+static handle_t data_h = HANDLE_NONE;
+static bool data_asked;
+static handle_t data(void) {
+    if (!data_asked) {
+        data_asked = true;
+        service("data", &data_h);
+    }
+    return data_h;
+}
 
 static void log_once(long n, const char *what) {
     static uint64_t seen[8];
@@ -124,10 +146,10 @@ static struct fd *get_fd(long fd) {
     return &fds[fd];
 }
 
-static long new_fd(enum fd_kind kind, handle_t h, uint64_t size, int flags) {
+static long new_fd(enum fd_kind kind, handle_t h, uint64_t size, int flags, enum mount mount) {
     for (int i = 3; i < MAX_FDS; i++) {
         if (fds[i].kind == FD_FREE) {
-            fds[i] = (struct fd){kind, h, 0, size, flags};
+            fds[i] = (struct fd){kind, h, 0, size, flags, mount};
             return i;
         }
     }
@@ -146,30 +168,63 @@ static long get_path(uint64_t upath, char *buf, size_t cap) {
     return 0;
 }
 
-static long open_at(long dirfd, uint64_t upath, long flags, handle_t *h, uint32_t *kind, uint64_t *size) {
-    char path[FS_OPEN_PATH_MAX];
-    long err = get_path(upath, path, sizeof(path));
+/*
+ * Where a path goes: the directory handle it is relative to (*base, not to be
+ * closed), its mount, and the rest of the path (*rel, within buf). Absolute
+ * paths, and relative ones with AT_FDCWD (the working directory is always
+ * "/"), start at a root; "/data/..." at the data volume's when it runs.
+ */
+static long resolve(long dirfd, uint64_t upath, char *buf, size_t cap, handle_t *base, enum mount *mount,
+                    const char **rel) {
+    long err = get_path(upath, buf, cap);
     if (err)
         return err;
-    handle_t base = fs();
-    if (path[0] != '/' && dirfd != L_AT_FDCWD) {
+    *rel = buf;
+    *mount = MOUNT_FS;
+    *base = fs();
+    if (buf[0] != '/' && dirfd != L_AT_FDCWD) {
         struct fd *d = get_fd(dirfd);
         if (!d)
             return -L_EBADF;
         if (d->kind != FD_DIR)
             return -L_ENOTDIR;
-        base = d->h;
+        *base = d->h;
+        *mount = d->mount;
+        return 0;
     }
-    if (base == HANDLE_NONE)
+    const char *p = buf;
+    while (*p == '/')
+        p++;
+    if (!strncmp(p, "data", 4) && (p[4] == 0 || p[4] == '/') && data() != HANDLE_NONE) {
+        *base = data();
+        *mount = MOUNT_DATA;
+        *rel = p + 4;
+    }
+    if (*base == HANDLE_NONE)
         return -L_ENOENT;
+    return 0;
+}
+
+static long open_at(long dirfd, uint64_t upath, long flags, handle_t *h, uint32_t *kind, uint64_t *size,
+                    enum mount *mount) {
+    char path[FS_OPEN_PATH_MAX];
+    handle_t base;
+    const char *rel;
+    long err = resolve(dirfd, upath, path, sizeof(path), &base, mount, &rel);
+    if (err)
+        return err;
     uint32_t fsflags = 0;
     if ((flags & L_O_ACCMODE) != 0)
         fsflags |= FS_O_WRITE;
     if (flags & L_O_CREAT)
         fsflags |= FS_O_CREATE;
+    if ((flags & L_O_CREAT) && (flags & L_O_EXCL))
+        fsflags |= FS_O_EXCL;
+    if ((flags & L_O_TRUNC) && (flags & L_O_ACCMODE) != 0)
+        fsflags |= FS_O_TRUNC;
     if (flags & L_O_DIRECTORY)
         fsflags |= FS_O_DIRECTORY;
-    int e = fs_open(base, path, fsflags, h, kind, size);
+    int e = fs_open(base, rel, fsflags, h, kind, size);
     return e ? to_errno(e) : 0;
 }
 
@@ -177,10 +232,11 @@ static long do_openat(long dirfd, uint64_t upath, long flags) {
     handle_t h;
     uint32_t kind;
     uint64_t size;
-    long err = open_at(dirfd, upath, flags, &h, &kind, &size);
+    enum mount mount;
+    long err = open_at(dirfd, upath, flags, &h, &kind, &size, &mount);
     if (err)
         return err;
-    long fd = new_fd(kind == FS_KIND_DIR ? FD_DIR : FD_FILE, h, size, (int)flags);
+    long fd = new_fd(kind == FS_KIND_DIR ? FD_DIR : FD_FILE, h, size, (int)flags, mount);
     if (fd < 0)
         sys_handle_close(h);
     return fd;
@@ -232,14 +288,141 @@ static long do_read(long fd, uint64_t ubuf, uint64_t count, bool positional, uin
     }
 }
 
-static long do_write(long fd, uint64_t ubuf, uint64_t count) {
+static long write_file(struct fd *f, const char *buf, uint64_t count, uint64_t offset) {
+    uint64_t done = 0;
+    while (done < count) {
+        uint32_t want = count - done > FS_WRITE_DATA_MAX ? FS_WRITE_DATA_MAX : (uint32_t)(count - done);
+        uint32_t wrote = 0;
+        int err = fs_write(f->h, offset + done, buf + done, want, &wrote);
+        if (err == -E_RANGE)
+            err = done ? 0 : -L_EFBIG;
+        if (err)
+            return done ? (long)done : err == -L_EFBIG ? err : to_errno(err);
+        done += wrote;
+        if (wrote < want)
+            break;   /* the volume is full */
+    }
+    if (offset + done > f->size)
+        f->size = offset + done;
+    return (long)done;
+}
+
+static long do_write(long fd, uint64_t ubuf, uint64_t count, bool positional, uint64_t pos) {
     struct fd *f = get_fd(fd);
     if (!f)
         return -L_EBADF;
+    if (f->kind == FD_FILE) {
+        if ((f->flags & L_O_ACCMODE) == 0)
+            return -L_EBADF;   /* opened for reading only */
+        if ((f->flags & L_O_APPEND) && !positional) {
+            uint32_t kind, mode;
+            uint64_t mtime;
+            int err = fs_stat(f->h, &kind, &f->size, &mode, &mtime);
+            if (err)
+                return to_errno(err);
+            f->offset = f->size;
+        }
+        long n = write_file(f, (const char *)ubuf, count, positional ? pos : f->offset);
+        if (n > 0 && !positional)
+            f->offset += (uint64_t)n;
+        return n;
+    }
     if (f->kind != FD_CONSOLE_OUT)
-        return f->kind == FD_FILE ? -L_EBADF : -L_EISDIR;   /* files are read-only for now */
+        return f->kind == FD_DIR ? -L_EISDIR : -L_EBADF;
     long n = sys_log_write((const char *)ubuf, count > 65536 ? 65536 : count);
     return n < 0 ? to_errno(n) : n;
+}
+
+/* ftruncate, fsync: calls on an open file. */
+static long do_ftruncate(long fd, int64_t size) {
+    struct fd *f = get_fd(fd);
+    if (!f)
+        return -L_EBADF;
+    if (f->kind != FD_FILE || (f->flags & L_O_ACCMODE) == 0)
+        return f->kind == FD_DIR ? -L_EISDIR : -L_EINVAL;
+    if (size < 0)
+        return -L_EINVAL;
+    int err = fs_truncate(f->h, (uint64_t)size);
+    if (err)
+        return err == -E_RANGE ? -L_EFBIG : to_errno(err);
+    f->size = (uint64_t)size;
+    return 0;
+}
+
+static long do_fsync(long fd) {
+    struct fd *f = get_fd(fd);
+    if (!f)
+        return -L_EBADF;
+    if (f->kind != FD_FILE && f->kind != FD_DIR)
+        return 0;   /* the console is written at once */
+    int err = fs_sync(f->h);
+    return err ? to_errno(err) : 0;
+}
+
+/* The kind of what a path names (for rmdir/unlink's checks); 0 or -errno. */
+static long kind_of(long dirfd, uint64_t upath, uint32_t *kind) {
+    handle_t h;
+    uint64_t size;
+    enum mount mount;
+    long err = open_at(dirfd, upath, 0, &h, kind, &size, &mount);
+    if (!err)
+        sys_handle_close(h);
+    return err;
+}
+
+static long do_mkdirat(long dirfd, uint64_t upath) {
+    char path[FS_MKDIR_PATH_MAX];
+    handle_t base;
+    enum mount mount;
+    const char *rel;
+    long err = resolve(dirfd, upath, path, sizeof(path), &base, &mount, &rel);
+    if (err)
+        return err;
+    int e = fs_mkdir(base, rel);
+    return e ? to_errno(e) : 0;
+}
+
+static long do_unlinkat(long dirfd, uint64_t upath, long flags) {
+    if (flags & ~(long)L_AT_REMOVEDIR)
+        return -L_EINVAL;
+    uint32_t kind;
+    long err = kind_of(dirfd, upath, &kind);
+    if (err)
+        return err;
+    if (kind == FS_KIND_DIR && !(flags & L_AT_REMOVEDIR))
+        return -L_EISDIR;
+    if (kind != FS_KIND_DIR && (flags & L_AT_REMOVEDIR))
+        return -L_ENOTDIR;
+    char path[FS_UNLINK_PATH_MAX];
+    handle_t base;
+    enum mount mount;
+    const char *rel;
+    if ((err = resolve(dirfd, upath, path, sizeof(path), &base, &mount, &rel)))
+        return err;
+    int e = fs_unlink(base, rel);
+    return e ? to_errno(e) : 0;
+}
+
+static long do_renameat(long olddirfd, uint64_t uold, long newdirfd, uint64_t unew, long flags) {
+    if (flags)
+        return -L_EINVAL;   /* RENAME_NOREPLACE, _EXCHANGE: not offered */
+    char from[FS_RENAME_FROM_MAX], to[FS_RENAME_TO_MAX];
+    handle_t fbase, tbase;
+    enum mount fmount, tmount;
+    const char *frel, *trel;
+    long err = resolve(olddirfd, uold, from, sizeof(from), &fbase, &fmount, &frel);
+    if (!err)
+        err = resolve(newdirfd, unew, to, sizeof(to), &tbase, &tmount, &trel);
+    if (err)
+        return err;
+    /* One call names both paths from one directory handle: other pairs are
+     * treated as different file systems, which callers handle by copying. */
+    if (fmount != tmount || fbase != tbase)
+        return -L_EXDEV;
+    if (strlen(frel) + strlen(trel) + 2 > IPC_DATA_MAX)
+        return -L_ENAMETOOLONG;
+    int e = fs_rename(fbase, frel, trel);
+    return e ? to_errno(e) : 0;
 }
 
 static long do_writev(long fd, uint64_t uiov, long cnt) {
@@ -250,7 +433,7 @@ static long do_writev(long fd, uint64_t uiov, long cnt) {
     for (long i = 0; i < cnt; i++) {
         if (!iov[i].len)
             continue;
-        long n = do_write(fd, iov[i].base, iov[i].len);
+        long n = do_write(fd, iov[i].base, iov[i].len, false, 0);
         if (n < 0)
             return total ? total : n;
         total += n;
@@ -333,7 +516,8 @@ static long do_fstatat(long dirfd, uint64_t upath, uint64_t ust) {
     handle_t h;
     uint32_t kind;
     uint64_t size;
-    long err = open_at(dirfd, upath, 0, &h, &kind, &size);
+    enum mount mount;
+    long err = open_at(dirfd, upath, 0, &h, &kind, &size, &mount);
     if (err)
         return err;
     err = stat_handle(h, ust);
@@ -458,7 +642,27 @@ long __tessera_syscall(long n, long a1, long a2, long a3, long a4, long a5, long
     case NR_read: return do_read(a1, (uint64_t)a2, (uint64_t)a3, false, 0);
     case NR_pread64: return do_read(a1, (uint64_t)a2, (uint64_t)a3, true, (uint64_t)a4);
     case NR_readv: return do_readv(a1, (uint64_t)a2, a3);
-    case NR_write: return do_write(a1, (uint64_t)a2, (uint64_t)a3);
+    case NR_write: return do_write(a1, (uint64_t)a2, (uint64_t)a3, false, 0);
+    case NR_pwrite64: return do_write(a1, (uint64_t)a2, (uint64_t)a3, true, (uint64_t)a4);
+    case NR_ftruncate: return do_ftruncate(a1, a2);
+    case NR_truncate: {
+        long fd = do_openat(L_AT_FDCWD, (uint64_t)a1, L_O_WRONLY);
+        if (fd < 0)
+            return fd;
+        long err = do_ftruncate(fd, a2);
+        do_close(fd);
+        return err;
+    }
+    case NR_fsync:
+    case NR_fdatasync: return do_fsync(a1);
+    case NR_mkdir: return do_mkdirat(L_AT_FDCWD, (uint64_t)a1);
+    case NR_mkdirat: return do_mkdirat(a1, (uint64_t)a2);
+    case NR_unlink: return do_unlinkat(L_AT_FDCWD, (uint64_t)a1, 0);
+    case NR_rmdir: return do_unlinkat(L_AT_FDCWD, (uint64_t)a1, L_AT_REMOVEDIR);
+    case NR_unlinkat: return do_unlinkat(a1, (uint64_t)a2, a3);
+    case NR_rename: return do_renameat(L_AT_FDCWD, (uint64_t)a1, L_AT_FDCWD, (uint64_t)a2, 0);
+    case NR_renameat: return do_renameat(a1, (uint64_t)a2, a3, (uint64_t)a4, 0);
+    case NR_renameat2: return do_renameat(a1, (uint64_t)a2, a3, (uint64_t)a4, a5);
     case NR_writev: return do_writev(a1, (uint64_t)a2, a3);
     case NR_open: return do_openat(L_AT_FDCWD, (uint64_t)a1, a2);
     case NR_openat: return do_openat(a1, (uint64_t)a2, a3);

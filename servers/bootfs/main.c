@@ -212,38 +212,23 @@ static const struct fs_server server = {
     .unlink = on_path_op, .rename = on_rename,
 };
 
-/*
- * Sends the reply in m and receives the next request. A reply that moves
- * handles goes on its own: if it fails (the caller is gone, or its handle
- * table is full) the handles are still ours, and we close them.
- */
+/* Sends the reply in m and receives the next request; a reply that moves
+ * handles goes on its own, so that they are closed if it fails. */
 static long reply_and_recv(struct ipc_msg *m) {
     if (m->nhandles == 0)
         return ipc_reply_recv(ep, m);
-    handle_t moved[IPC_HANDLES_MAX];
-    unsigned n = m->nhandles;
-    memcpy(moved, m->handles, n * sizeof(handle_t));
-    if (ipc_reply(m) < 0)
-        for (unsigned i = 0; i < n; i++)
-            sys_handle_close(moved[i]);
+    ipc_reply_or_close(m);
     return ipc_recv(ep, m);
 }
 
 int main(int argc, char **argv) {
     if (!build_index())
         return 1;
-    long e = sys_endpoint_create();
-    if (e < 0) {
-        log_printf("bootfs: cannot create an endpoint: %s\n", err_str(e));
-        return 1;
-    }
-    ep = (handle_t)e;
     /* init mints root handles from this one (badged with each client's id). */
-    int err = service_ready(startup.bootstrap, ep);
-    if (err < 0) {
-        log_printf("bootfs: ready failed: %s\n", err_str(err));
+    long e = service_start(startup.bootstrap, "bootfs");
+    if (e < 0)
         return 1;
-    }
+    ep = (handle_t)e;
 
     struct ipc_msg m;
     long r = ipc_recv(ep, &m);

@@ -469,7 +469,10 @@ static int on_theme_list(void *ctx, const struct ipc_msg *req, uint32_t index, c
 static int on_theme_set(void *ctx, const struct ipc_msg *req, const char *name) {
     (void)ctx;
     (void)req;
-    return theme_select(name);
+    int err = theme_select(name);
+    if (!err)
+        settings_save();
+    return err;
 }
 
 static int on_display_get(void *ctx, const struct ipc_msg *req, uint32_t *width, uint32_t *height,
@@ -485,7 +488,12 @@ static int on_display_get(void *ctx, const struct ipc_msg *req, uint32_t *width,
 static int on_display_set(void *ctx, const struct ipc_msg *req, uint32_t width, uint32_t height) {
     (void)ctx;
     (void)req;
-    return display_set_mode(width, height);
+    int err = display_set_mode(width, height);
+    if (!err) {
+        settings_display_chosen();
+        settings_save();
+    }
+    return err;
 }
 
 static int on_window_info(void *ctx, const struct ipc_msg *req, uint32_t index, uint32_t *window,

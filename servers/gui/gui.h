@@ -157,6 +157,13 @@ void themes_load(void);
 int themes_count(void);
 const char *theme_name_at(int i);
 int theme_select(const char *name);     /* 0, or -E_NOENT; redraws everything */
+
+/* settings.c: theme and display mode kept in /data/settings/gui.conf */
+void settings_load(void);                /* at start: read what was saved */
+const char *settings_theme(void);        /* the saved theme, or NULL */
+void settings_apply_display(void);       /* the saved mode, once the display is up */
+void settings_display_chosen(void);      /* a client chose the current mode */
+void settings_save(void);                /* after a client's change */
 void desktop_init(void);                /* apps list */
 void desktop_render(void);              /* wallpaper, menu bar (theme or mode changed) */
 void desktop_clock_tick(void);

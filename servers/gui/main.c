@@ -222,7 +222,10 @@ int main(int argc, char **argv) {
     if (err)
         log_printf("gui: fonts: %s (text will be missing)\n", err_str(err));
     themes_load();
-    const char *want = getenv("gui.theme");
+    settings_load();
+    const char *want = getenv("gui.theme");   /* the boot option wins over what was saved */
+    if (!want)
+        want = settings_theme();
     if (!want || theme_select(want) != 0) {
         if (want)
             log_printf("gui: no theme \"%s\"; using light\n", want);
@@ -235,6 +238,7 @@ int main(int argc, char **argv) {
         err = connect_display();
         if (!err) {
             cursor_init();
+            settings_apply_display();
             relayout_screen();
             err = present();
         }

@@ -161,9 +161,16 @@ static void serve_one(uint64_t timeout_ns);
 
 /* Boot services may need others up first ("after=NAME" in boot.conf). */
 static void wait_for_service(const char *name) {
-    struct service *s = find_service(name);
+    /* "after=NAME?": NAME only if a `when` line started it (data, with data.label). */
+    char plain[sizeof(services[0].name)];
+    size_t len = strnlen(name, sizeof(plain) - 1);
+    bool optional = len && name[len - 1] == '?';
+    memcpy(plain, name, len - optional);
+    plain[len - optional] = 0;
+    struct service *s = find_service(plain);
     if (!s) {
-        log_printf("init: boot.conf: after=%s names no earlier service\n", name);
+        if (!optional)
+            log_printf("init: boot.conf: after=%s names no earlier service\n", name);
         return;
     }
     uint64_t deadline = sys_clock() + READY_TIMEOUT_NS;

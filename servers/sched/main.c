@@ -269,15 +269,10 @@ int main(int argc, char **argv) {
     struct task_info me;
     if (sys_task_info(HANDLE_SELF, &me) == 0)
         my_id = me.id;
-    long e = sys_endpoint_create();
-    if (e < 0) {
-        log_printf("sched: cannot create an endpoint: %s\n", err_str(e));
+    long e = service_start(startup.bootstrap, "sched");
+    if (e < 0)
         return 1;
-    }
     ep = (handle_t)e;
-    int err = service_ready(startup.bootstrap, ep);
-    if (err)
-        log_printf("sched: init did not take our ready: %s\n", err_str(err));
 
     uint64_t next_balance = sys_clock() + POLICY_BALANCE_MS * MS;
     struct ipc_msg m;

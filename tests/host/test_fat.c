@@ -23,11 +23,7 @@ static struct fat_volume vol;
 
 static void disk_new(uint64_t sectors)
 {
-    free(disk.data);
-    disk.data = calloc(sectors, 512);
-    disk.sectors = sectors;
-    disk.fail_writes = 0;
-    disk.writes_left = -1;
+    md_alloc(&disk, sectors);
     dev = (struct fat_device){.ctx = &disk, .read = md_read, .write = md_write,
                               .flush = md_flush, .sector_count = sectors};
 }
@@ -95,42 +91,7 @@ static int fsck_clean(void)
 {
     if (fat_sync(&vol) != 0)
         return -1;
-    char path[] = "/tmp/tessera-fat-XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0)
-        return -1;
-    /* Sparse: only sectors holding data are written. */
-    static const uint8_t zero[512];
-    int ok = ftruncate(fd, (off_t)disk.sectors * 512) == 0;
-    for (uint64_t s = 0; ok && s < disk.sectors; s++)
-        if (memcmp(disk.data + s * 512, zero, 512) != 0)
-            ok = pwrite(fd, disk.data + s * 512, 512, (off_t)s * 512) == 512;
-    close(fd);
-    if (!ok) {
-        unlink(path);
-        return -1;
-    }
-    if (access("/usr/sbin/fsck.fat", X_OK) != 0 && system("command -v fsck.fat >/dev/null") != 0) {
-        printf("fsck.fat not found: install dosfstools\n");
-        unlink(path);
-        return -1;
-    }
-    char cmd[256];
-    snprintf(cmd, sizeof(cmd), "PATH=$PATH:/usr/sbin:/sbin fsck.fat -n %s 2>&1", path);
-    FILE *p = popen(cmd, "r");
-    int bad = 0, lines = 0;
-    char line[512];
-    while (p && fgets(line, sizeof(line), p)) {
-        lines++;
-        /* Clean output: the version line and the "N files, M/K clusters" summary. */
-        if (strncmp(line, "fsck.fat ", 9) != 0 && !strstr(line, " files, ")) {
-            printf("fsck.fat: %s", line);
-            bad = 1;
-        }
-    }
-    int status = p ? pclose(p) : -1;
-    unlink(path);
-    return status == 0 && !bad && lines > 0 ? 0 : -1;
+    return md_fsck_fat(&disk, 0, disk.sectors);
 }
 
 TEST(format_and_mount)

@@ -19,10 +19,7 @@ static struct gpt_device dev;
 
 static void disk_open(uint64_t sectors)
 {
-    free(disk.data);
-    disk.data = calloc(sectors, 512);
-    disk.sectors = sectors;
-    disk.writes_left = -1;
+    md_alloc(&disk, sectors);
     dev = (struct gpt_device){&disk, md_read, md_write, sectors};
 }
 

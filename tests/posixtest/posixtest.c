@@ -198,7 +198,209 @@ static void test_unsupported_calls_fail(void) {
     EXPECT(getpid() > 0);
 }
 
+/* The boot file system refuses every change with EROFS; write needs a
+ * descriptor opened for writing. */
+static void test_bootfs_read_only(void) {
+    errno = 0;
+    EXPECT(open("/etc/new-file", O_WRONLY | O_CREAT, 0644) == -1 && errno == EROFS);
+    EXPECT(open("/etc/boot.conf", O_WRONLY | O_TRUNC) == -1 && errno == EROFS);
+    EXPECT(mkdir("/etc/newdir", 0755) == -1 && errno == EROFS);
+    EXPECT(unlink("/etc/boot.conf") == -1 && errno == EROFS);
+    EXPECT(rmdir("/etc") == -1 && errno == EROFS);
+    EXPECT(rename("/etc/boot.conf", "/etc/x") == -1 && errno == EROFS);
+    EXPECT(unlink("/etc") == -1 && errno == EISDIR);
+    EXPECT(unlink("/no/such/file") == -1 && errno == ENOENT);
+    int fd = open("/etc/boot.conf", O_RDONLY);
+    EXPECT(fd >= 0);
+    EXPECT(write(fd, "x", 1) == -1 && errno == EBADF);
+    EXPECT(ftruncate(fd, 0) == -1);
+    EXPECT(fsync(fd) == 0);
+    close(fd);
+}
+
+/* ---- /data (posixtest.data=write|check|ro; tests/qemu/test_data.py) ---- */
+
+#define BIG 10000   /* bytes: many fs.write messages */
+static unsigned char pattern(size_t i) { return (unsigned char)(i * 7 + i / 251); }
+
+static int write_all(const char *path, const void *buf, size_t len) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return -1;
+    ssize_t n = write(fd, buf, len);
+    int ok = n == (ssize_t)len && fsync(fd) == 0;
+    return close(fd) == 0 && ok ? 0 : -1;
+}
+
+/* The file holds exactly len bytes equal to want. */
+static int holds(const char *path, const void *want, size_t len) {
+    static unsigned char got[BIG + 64];
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, got, sizeof(got));
+    struct stat st;
+    int ok = fstat(fd, &st) == 0 && st.st_size == (off_t)len && n == (ssize_t)len && !memcmp(got, want, len);
+    close(fd);
+    return ok;
+}
+
+static int exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static unsigned char big[BIG];
+
+static void test_data_files(void) {
+    struct stat st;
+    EXPECT(stat("/data", &st) == 0 && S_ISDIR(st.st_mode));
+    EXPECT(mkdir("/data/ptest", 0755) == 0);
+    EXPECT(mkdir("/data/ptest", 0755) == -1 && errno == EEXIST);
+    for (size_t i = 0; i < BIG; i++)
+        big[i] = pattern(i);
+    /* through stdio (musl writes with writev), then read back */
+    FILE *f = fopen("/data/ptest/keep.txt", "w");
+    EXPECT(f != NULL);
+    if (!f)
+        return;
+    EXPECT(fwrite(big, 1, BIG, f) == BIG);
+    EXPECT(fflush(f) == 0 && fsync(fileno(f)) == 0);
+    EXPECT(fclose(f) == 0);
+    EXPECT(holds("/data/ptest/keep.txt", big, BIG));
+    EXPECT(holds("/data/PTEST/KEEP.TXT", big, BIG));   /* FAT: case-insensitive */
+    EXPECT(open("/data/ptest/keep.txt", O_WRONLY | O_CREAT | O_EXCL, 0644) == -1 && errno == EEXIST);
+    EXPECT(open("/data/ptest/none.txt", O_RDONLY) == -1 && errno == ENOENT);
+    /* O_APPEND, pwrite past the end (the gap reads as zeros), ftruncate */
+    EXPECT(write_all("/data/ptest/edit.txt", "hello", 5) == 0);
+    int fd = open("/data/ptest/edit.txt", O_WRONLY | O_APPEND);
+    EXPECT(fd >= 0 && write(fd, " world", 6) == 6);
+    close(fd);
+    EXPECT(holds("/data/ptest/edit.txt", "hello world", 11));
+    fd = open("/data/ptest/edit.txt", O_RDWR);
+    EXPECT(fd >= 0 && pwrite(fd, "!", 1, 13) == 1);
+    EXPECT(holds("/data/ptest/edit.txt", "hello world\0\0!", 14));
+    EXPECT(ftruncate(fd, 5) == 0);
+    EXPECT(lseek(fd, 0, SEEK_END) == 5);
+    close(fd);
+    EXPECT(holds("/data/ptest/edit.txt", "hello", 5));
+    /* a long name, kept as it was written */
+    EXPECT(write_all("/data/ptest/A long file name, with spaces.text", "long", 4) == 0);
+    DIR *d = opendir("/data/ptest");
+    EXPECT(d != NULL);
+    int seen = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        seen |= !strcmp(e->d_name, "keep.txt") && e->d_type == DT_REG;
+        seen |= (!strcmp(e->d_name, "A long file name, with spaces.text")) << 1;
+        seen |= (!strcmp(e->d_name, "edit.txt")) << 2;
+    }
+    if (d)
+        closedir(d);
+    EXPECT(seen == 7);
+}
+
+static void test_data_directories(void) {
+    EXPECT(mkdir("/data/ptest/dir", 0755) == 0);
+    EXPECT(mkdir("/data/ptest/dir/sub", 0755) == 0);
+    EXPECT(write_all("/data/ptest/dir/sub/file.txt", "sub", 3) == 0);
+    EXPECT(rmdir("/data/ptest/dir") == -1 && errno == ENOTEMPTY);
+    EXPECT(unlink("/data/ptest/dir") == -1 && errno == EISDIR);
+    EXPECT(rmdir("/data/ptest/dir/sub/file.txt") == -1 && errno == ENOTDIR);
+    EXPECT(mkdir("/data/ptest/nope/x", 0755) == -1 && errno == ENOENT);
+    /* relative to a directory descriptor */
+    int dfd = open("/data/ptest/dir", O_RDONLY | O_DIRECTORY);
+    EXPECT(dfd >= 0);
+    EXPECT(mkdirat(dfd, "made-at", 0755) == 0);
+    EXPECT(unlinkat(dfd, "made-at", AT_REMOVEDIR) == 0);
+    int fd = openat(dfd, "sub/file.txt", O_RDONLY);
+    EXPECT(fd >= 0);
+    close(fd);
+    close(dfd);
+    EXPECT(!exists("/data/ptest/dir/made-at"));
+}
+
+static void test_data_rename_unlink(void) {
+    /* within a directory, then across, then over an existing file */
+    EXPECT(write_all("/data/ptest/a.txt", "aaa", 3) == 0);
+    EXPECT(rename("/data/ptest/a.txt", "/data/ptest/b.txt") == 0);
+    EXPECT(!exists("/data/ptest/a.txt") && holds("/data/ptest/b.txt", "aaa", 3));
+    EXPECT(rename("/data/ptest/b.txt", "/data/ptest/dir/sub/b.txt") == 0);
+    EXPECT(holds("/data/ptest/dir/sub/b.txt", "aaa", 3));
+    EXPECT(write_all("/data/ptest/new.txt", "newer", 5) == 0);
+    EXPECT(rename("/data/ptest/new.txt", "/data/ptest/dir/sub/b.txt") == 0);
+    EXPECT(holds("/data/ptest/dir/sub/b.txt", "newer", 5) && !exists("/data/ptest/new.txt"));
+    /* a whole directory moves */
+    EXPECT(rename("/data/ptest/dir", "/data/ptest/moved") == 0);
+    EXPECT(!exists("/data/ptest/dir") && holds("/data/ptest/moved/sub/file.txt", "sub", 3));
+    EXPECT(rename("/data/ptest/moved", "/data/ptest/moved/sub/x") == -1);   /* not into itself */
+    /* an open file follows its rename */
+    int fd = open("/data/ptest/edit.txt", O_RDWR);
+    EXPECT(fd >= 0);
+    EXPECT(rename("/data/ptest/edit.txt", "/data/ptest/edited.txt") == 0);
+    EXPECT(pwrite(fd, "HELLO", 5, 0) == 5);
+    close(fd);
+    EXPECT(holds("/data/ptest/edited.txt", "HELLO", 5));
+    /* across mounts */
+    EXPECT(rename("/data/ptest/edited.txt", "/etc/edited.txt") == -1 && errno == EXDEV);
+    /* unlink; a descriptor to the deleted file no longer reaches anything */
+    EXPECT(write_all("/data/ptest/gone.txt", "gone", 4) == 0);
+    fd = open("/data/ptest/gone.txt", O_RDWR);
+    EXPECT(unlink("/data/ptest/gone.txt") == 0);
+    EXPECT(!exists("/data/ptest/gone.txt"));
+    char c;
+    EXPECT(fd >= 0 && pread(fd, &c, 1, 0) == -1 && errno == ENOENT);
+    EXPECT(write(fd, "x", 1) == -1);
+    close(fd);
+    EXPECT(unlink("/data/ptest/gone.txt") == -1 && errno == ENOENT);
+    EXPECT(rmdir("/data/ptest/moved/sub") == -1 && errno == ENOTEMPTY);
+}
+
+/* After a reboot: what the write phase left. */
+static void test_data_persisted(void) {
+    for (size_t i = 0; i < BIG; i++)
+        big[i] = pattern(i);
+    EXPECT(holds("/data/ptest/keep.txt", big, BIG));
+    EXPECT(holds("/data/ptest/edited.txt", "HELLO", 5));
+    EXPECT(holds("/data/ptest/A long file name, with spaces.text", "long", 4));
+    EXPECT(holds("/data/ptest/moved/sub/b.txt", "newer", 5));
+    EXPECT(holds("/data/ptest/moved/sub/file.txt", "sub", 3));
+    EXPECT(!exists("/data/ptest/gone.txt") && !exists("/data/ptest/dir") && !exists("/data/ptest/a.txt"));
+    /* then clean up, which must work too */
+    EXPECT(unlink("/data/ptest/moved/sub/b.txt") == 0 && unlink("/data/ptest/moved/sub/file.txt") == 0);
+    EXPECT(rmdir("/data/ptest/moved/sub") == 0 && rmdir("/data/ptest/moved") == 0);
+    EXPECT(exists("/data/ptest/keep.txt"));
+}
+
+/* A volume mounted read-only: reading works, every change is EROFS. */
+static void test_data_read_only(void) {
+    struct stat st;
+    EXPECT(stat("/data/boot/grub/grub.cfg", &st) == 0 && st.st_size > 0);
+    EXPECT(open("/data/new.txt", O_WRONLY | O_CREAT, 0644) == -1 && errno == EROFS);
+    EXPECT(mkdir("/data/newdir", 0755) == -1 && errno == EROFS);
+    EXPECT(unlink("/data/boot/grub/grub.cfg") == -1 && errno == EROFS);
+    EXPECT(rename("/data/boot", "/data/boot2") == -1 && errno == EROFS);
+}
+
 int main(void) {
+    const char *phase = getenv("posixtest.data");
+    if (phase) {
+        printf("posixtest: /data phase %s\n", phase);
+        if (!strcmp(phase, "write")) {
+            run("data_files", test_data_files);
+            run("data_directories", test_data_directories);
+            run("data_rename_unlink", test_data_rename_unlink);
+        } else if (!strcmp(phase, "check")) {
+            run("data_persisted", test_data_persisted);
+        } else if (!strcmp(phase, "ro")) {
+            run("data_read_only", test_data_read_only);
+        } else {
+            printf("posixtest: FAIL data_phase: unknown posixtest.data=%s\n", phase);
+            failed++;
+        }
+        printf("posixtest: done %d passed, %d failed\n", passed, failed);
+        return failed;
+    }
     printf("posixtest: starting\n");
     run("malloc", test_malloc);
     run("mmap", test_mmap);
@@ -208,6 +410,7 @@ int main(void) {
     run("directories", test_directories);
     run("time", test_time);
     run("unsupported_calls_fail", test_unsupported_calls_fail);
+    run("bootfs_read_only", test_bootfs_read_only);
     printf("posixtest: done %d passed, %d failed\n", passed, failed);
     return failed;
 }

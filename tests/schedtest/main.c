@@ -98,11 +98,17 @@ static void end_child(struct child *c) {
     c->task = HANDLE_NONE;
 }
 
-/* Hogs must run below this task, or it could not watch them on one CPU. */
+/* Hogs must run below this task, or it could not watch them on one CPU.
+ * An earlier test that spun (wakeup_races) may have had this task demoted
+ * by sched's policy; sleeping lifts it back a level per balance period, so
+ * wait for that (up to 5 s) rather than fail on a busy host. */
 static bool above_hogs(void) {
     struct sched_info me;
-    if (sys_sched_info(HANDLE_SELF, &me) == 0 && me.priority < HOG_PRIO)
-        return true;
+    for (int i = 0; i < 50; i++) {
+        if (sys_sched_info(HANDLE_SELF, &me) == 0 && me.priority < HOG_PRIO)
+            return true;
+        sleep_ns(100 * MS);
+    }
     log_printf("schedtest: this task runs at priority %d, not above the hogs (%d); is it under sched?\n",
                me.priority, HOG_PRIO);
     return false;

@@ -64,6 +64,12 @@ long sleep_ns(uint64_t ns);
 /* A boot service is up: offers its endpoint ep (init gets a send handle to
  * it, from which it mints its clients' handles) through bootstrap. */
 int service_ready(handle_t bootstrap, handle_t ep);
+/* Creates a boot service's endpoint and offers it (service_ready). Returns
+ * the endpoint, or a negative E_* code, logged as "who: ...". */
+long service_start(handle_t bootstrap, const char *who);
+/* ipc_reply for servers: a reply that moves handles and fails (the caller is
+ * gone, or its handle table is full) leaves them ours, so they are closed. */
+long ipc_reply_or_close(struct ipc_msg *m);
 
 /* A driver's service (dm.lookup: "gpu", "input", "rtc", ...) through the
  * device manager, which init offers as "dm"; -E_AGAIN (the driver is
