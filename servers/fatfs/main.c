@@ -36,6 +36,7 @@
 #define MS 1000000ull
 #define DISK_WAIT_NS (10000 * MS)   /* how long disks may take to appear */
 #define SYNC_DELAY_NS (500 * MS)
+#define DRIVER_RESTART_NS (10000 * MS)   /* dm restarts a dead driver within this */
 #define MAX_DISKS 8
 #define LABEL_MAX 36                /* a GPT name's length; FAT labels are 11 */
 
@@ -57,11 +58,16 @@ static struct {
     uint64_t part_first, part_sectors;   /* the partition we serve */
 } disk = {.h = HANDLE_NONE};
 
-static int disk_io(uint64_t sector, uint32_t count, void *buf, bool write) {
-    uint8_t *p = buf;
-    while (count) {
-        uint32_t n = count < disk.buf_sectors ? count : disk.buf_sectors;
+static bool disk_reopen(void);
+
+/* One transfer through the driver's buffer; if the driver was restarted
+ * (-E_PEER: dm restarts a disk driver that dies), the disk is opened again
+ * and the transfer retried, so /data outlives a driver crash. */
+static int disk_transfer(uint64_t sector, uint32_t n, uint8_t *p, bool write) {
+    for (int attempt = 0;; attempt++) {
         int err;
+        if (disk.h == HANDLE_NONE)
+            return -E_PEER;   /* the driver did not come back */
         if (write) {
             memcpy(disk.buf, p, (size_t)n * 512);
             err = block_write(disk.h, sector, n);
@@ -70,6 +76,16 @@ static int disk_io(uint64_t sector, uint32_t count, void *buf, bool write) {
             if (!err)
                 memcpy(p, disk.buf, (size_t)n * 512);
         }
+        if (err != -E_PEER || attempt == 1 || !disk_reopen())
+            return err;
+    }
+}
+
+static int disk_io(uint64_t sector, uint32_t count, void *buf, bool write) {
+    uint8_t *p = buf;
+    while (count) {
+        uint32_t n = count < disk.buf_sectors ? count : disk.buf_sectors;
+        int err = disk_transfer(sector, n, p, write);
         if (err) {
             log_printf("fatfs: %s: %s sector %llu: %s\n", disk.name, write ? "writing" : "reading",
                        (unsigned long long)sector, err_str(err));
@@ -97,14 +113,22 @@ static int part_write(void *ctx, uint64_t s, uint32_t n, const void *buf) {
     return disk_io(disk.part_first + s, n, (void *)buf, true);
 }
 
-static int part_flush(void *ctx) { return block_flush(disk.h) ? -1 : 0; }
+static int part_flush(void *ctx) {
+    if (disk.h == HANDLE_NONE)
+        return -1;
+    int err = block_flush(disk.h);
+    if (err == -E_PEER && disk_reopen())
+        err = block_flush(disk.h);   /* the new driver flushes whatever reached the device */
+    return err ? -1 : 0;
+}
 
 static struct fat_device fat_dev = {.read = part_read, .write = part_write, .flush = part_flush};
 
-/* Becomes the client of disk `name`; false (logged) if it cannot be used. */
-static bool disk_open(const char *name) {
+/* Becomes the client of disk `name`; false (logged) if it cannot be used.
+ * wait_ns: how long the driver may take to come (back) up. */
+static bool disk_open_wait(const char *name, uint64_t wait_ns) {
     handle_t h;
-    if (driver_lookup(startup.bootstrap, name, 1000 * MS, &h))
+    if (driver_lookup(startup.bootstrap, name, wait_ns, &h))
         return false;
     uint32_t sector_size = 0, size = 0;
     uint64_t sectors = 0;
@@ -136,6 +160,26 @@ static bool disk_open(const char *name) {
     disk.buf = (uint8_t *)va;
     disk.buf_sectors = size / 512;
     disk.sectors = sectors;
+    return true;
+}
+
+static bool disk_open(const char *name) { return disk_open_wait(name, 1000 * MS); }
+
+static bool disk_reopen(void) {
+    char name[DRV_BLOCK_NAME_MAX];
+    memcpy(name, disk.name, sizeof(name));
+    log_printf("fatfs: %s: the disk driver was restarted; opening the disk again\n", name);
+    sys_vm_unmap(HANDLE_SELF, (uintptr_t)disk.buf, (size_t)disk.buf_sectors * 512);
+    sys_handle_close(disk.h);
+    disk.h = HANDLE_NONE;
+    disk.buf = NULL;
+    uint64_t first = disk.part_first, count = disk.part_sectors;
+    if (!disk_open_wait(name, DRIVER_RESTART_NS)) {
+        log_printf("fatfs: %s did not come back; /data fails from now on\n", name);
+        return false;
+    }
+    disk.part_first = first;
+    disk.part_sectors = count;
     return true;
 }
 

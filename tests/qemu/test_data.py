@@ -42,9 +42,10 @@ def _disk(image):
             '-device', 'virtio-blk-pci,drive=d0,disable-legacy=on,bootindex=0']
 
 
-def _guest_phase(image, phase, expect_mount=MOUNTED, timeout=240):
-    """Boots the image alone with posixtest's /data phase; reports its tests."""
-    cmdline = f'data.label={LABEL} test=posixtest posixtest.data={phase}'
+def _guest_phase(image, phase, expect_mount=MOUNTED, timeout=240, extra='', fail_on=PANIC, then=None):
+    """Boots the image alone with posixtest's /data phase; reports its tests.
+    then(q): a last check on the boot."""
+    cmdline = f'data.label={LABEL} test=posixtest posixtest.data={phase}' + (f' {extra}' if extra else '')
     with Qemu(firmware='bios', iso=None, cmdline=cmdline, extra_args=_disk(image)) as q:
         q.start()
         q.wait_for(expect_mount, 120, fail_on=PANIC)
@@ -56,7 +57,10 @@ def _guest_phase(image, phase, expect_mount=MOUNTED, timeout=240):
         if not results or int(done['failed']) or int(done['passed']) != len(results):
             q.fail(f'posixtest /data phase {phase}: {done.group(0)}')
         q.wait_exit(30)
-        check_no_trouble(q)
+        if then:
+            then(q)
+        else:
+            check_no_trouble(q)
 
 
 def _partition_hash(image):
@@ -89,6 +93,24 @@ def test_data_persist():
     with tempfile.TemporaryDirectory(prefix='tessera-data-') as tmp:
         image = make_image(Path(tmp) / 'disk.img')
         _guest_phase(image, 'write')
+        fsck_region(image, tmp, 'data', *SYSTEM)
+        _guest_phase(image, 'check')
+        fsck_region(image, tmp, 'data', *SYSTEM)
+
+
+def test_data_survives_disk_driver_restart():
+    """virtio_blk faults on purpose in the middle of the write phase
+    (block.crash_after); dm restarts it, fatfs opens the disk again and
+    retries, every test passes, and the volume is clean and complete."""
+    def restarted(q):
+        text = q.serial_text()
+        if not re.search(r'^dm: driver servers/virtio_blk .*restarting', text, re.M):
+            q.fail('virtio_blk did not crash and restart during the write phase')
+        if not re.search(r'^fatfs: vda: the disk driver was restarted; opening the disk again\s*$', text, re.M):
+            q.fail('fatfs did not say it opened the disk again')
+    with tempfile.TemporaryDirectory(prefix='tessera-data-') as tmp:
+        image = make_image(Path(tmp) / 'disk.img')
+        _guest_phase(image, 'write', extra='block.crash_after=150', then=restarted)
         fsck_region(image, tmp, 'data', *SYSTEM)
         _guest_phase(image, 'check')
         fsck_region(image, tmp, 'data', *SYSTEM)
