@@ -13,11 +13,15 @@ int drv_open(struct drv_device *dev) {
     return device_info(dev->dm, &dev->vendor, &dev->device, &dev->class_code, &dev->bus, &dev->slot, &dev->func);
 }
 
-int drv_ready(struct drv_device *dev, const char *name, handle_t ep) {
-    long offer = ep == HANDLE_NONE ? HANDLE_NONE : sys_handle_dup(ep, RIGHT_SEND | RIGHT_DUP | RIGHT_TRANSFER, 0);
+int drv_ready_badged(struct drv_device *dev, const char *name, handle_t ep, uint64_t badge) {
+    long offer = ep == HANDLE_NONE ? HANDLE_NONE : sys_handle_dup(ep, RIGHT_SEND | RIGHT_DUP | RIGHT_TRANSFER, badge);
     if (offer < 0)
         return (int)offer;
     return device_ready(dev->dm, name, (handle_t)offer);
+}
+
+int drv_ready(struct drv_device *dev, const char *name, handle_t ep) {
+    return drv_ready_badged(dev, name, ep, 0);
 }
 
 void drv_serve(handle_t ep, int (*dispatch)(struct ipc_msg *m)) {

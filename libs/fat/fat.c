@@ -21,6 +21,13 @@
 #define NO_SECTOR 0xFFFFFFFFu
 #define MIN_FAT32_CLUSTERS 65525u
 #define MAX_FAT32_CLUSTERS 0x0FFFFFF5u
+/* Directory entry offsets of the time stamps. */
+#define E_CRT_TENTH 13   /* creation time: 10 ms units past the 2-second time */
+#define E_CRT_TIME 14
+#define E_CRT_DATE 16
+#define E_ACC_DATE 18
+#define E_WRT_TIME 22
+#define E_WRT_DATE 24
 
 static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static uint32_t le32(const uint8_t *p)
@@ -249,13 +256,57 @@ static int file_walk(struct fat_file *f, uint32_t idx, uint32_t *c)
     return 0;
 }
 
-/* ---- Time stamps ---- */
+/* ---- Time stamps ----
+ * A FAT date is (year - 1980) << 9 | month << 5 | day, a time
+ * hour << 11 | minute << 5 | seconds / 2. We keep UTC in them (see fat.h). */
 
-static uint32_t now_stamp(const struct fat_volume *v)
+static int leap_year(uint32_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+static uint32_t month_days(uint32_t y, uint32_t m)
 {
-    if (v->dev->now)
-        return v->dev->now(v->dev->ctx);
-    return (uint32_t)(((2026 - 1980) << 9) | (1 << 5) | 1) << 16;
+    static const uint8_t days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && leap_year(y) ? 29 : days[m - 1];
+}
+
+void fat_time_encode(uint64_t t, uint16_t *date, uint16_t *time)
+{
+    if (t < FAT_TIME_MIN)
+        t = FAT_TIME_MIN;
+    if (t > FAT_TIME_MAX)
+        t = FAT_TIME_MAX;
+    uint32_t days = (uint32_t)((t - FAT_TIME_MIN) / 86400), secs = (uint32_t)((t - FAT_TIME_MIN) % 86400);
+    uint32_t y = 1980, m = 1;
+    while (days >= 365u + (uint32_t)leap_year(y))
+        days -= 365u + (uint32_t)leap_year(y++);
+    while (days >= month_days(y, m))
+        days -= month_days(y, m++);
+    *date = (uint16_t)((y - 1980) << 9 | m << 5 | (days + 1));
+    *time = (uint16_t)((secs / 3600) << 11 | (secs / 60 % 60) << 5 | (secs % 60) / 2);
+}
+
+uint64_t fat_time_decode(uint16_t date, uint16_t time)
+{
+    uint32_t y = 1980 + (date >> 9), m = date >> 5 & 15, d = date & 31;
+    uint32_t hour = time >> 11, min = time >> 5 & 63, sec = (time & 31) * 2u;
+    if (m < 1 || m > 12 || d < 1 || d > month_days(y, m) || hour > 23 || min > 59 || sec > 59)
+        return 0;
+    uint64_t days = d - 1;
+    for (uint32_t k = 1980; k < y; k++)
+        days += 365u + (uint32_t)leap_year(k);
+    for (uint32_t k = 1; k < m; k++)
+        days += month_days(y, k);
+    return FAT_TIME_MIN + days * 86400 + hour * 3600u + min * 60u + sec;
+}
+
+/* A directory entry's last-write time. */
+static uint64_t entry_mtime(const uint8_t *e)
+{
+    return fat_time_decode(le16(e + E_WRT_DATE), le16(e + E_WRT_TIME));
+}
+
+static uint64_t now_seconds(const struct fat_device *dev)
+{
+    return dev->now ? dev->now(dev->ctx) : FAT_DEFAULT_TIME;
 }
 
 /* ---- Names ---- */
@@ -489,6 +540,7 @@ static int open_entry(struct fat_volume *v, const struct dir_entry *e, struct fa
     f->first_cluster = c;
     f->entry_sector = e->sector;
     f->entry_offset = e->offset;
+    f->mtime = entry_mtime(e->raw);
     return 0;
 }
 
@@ -773,19 +825,31 @@ static int dir_remove(struct fat_file *d, const struct dir_entry *e)
     return 0;
 }
 
+/* Sets entry e's last-write time and last-access date to t. */
+static void stamp_write(uint8_t *e, uint64_t t)
+{
+    uint16_t date, time;
+    fat_time_encode(t, &date, &time);
+    put16(e + E_WRT_TIME, time);
+    put16(e + E_WRT_DATE, date);
+    put16(e + E_ACC_DATE, date);
+}
+
+/* A new entry: every time stamp is now. */
 static void fill_raw(struct fat_volume *v, uint8_t *raw, uint8_t attr, uint32_t cluster,
                      uint32_t size)
 {
-    uint32_t t = now_stamp(v);
+    uint64_t t = now_seconds(v->dev);
+    uint16_t date, time;
+    fat_time_encode(t, &date, &time);
     memset(raw, 0, ENTRY_SIZE);
     memset(raw, ' ', 11);
     raw[11] = attr;
-    put16(raw + 14, (uint16_t)t);
-    put16(raw + 16, (uint16_t)(t >> 16));
-    put16(raw + 18, (uint16_t)(t >> 16));
+    raw[E_CRT_TENTH] = t >= FAT_TIME_MIN && t <= FAT_TIME_MAX && (t & 1) ? 100 : 0;
+    put16(raw + E_CRT_TIME, time);
+    put16(raw + E_CRT_DATE, date);
     put16(raw + 20, (uint16_t)(cluster >> 16));
-    put16(raw + 22, (uint16_t)t);
-    put16(raw + 24, (uint16_t)(t >> 16));
+    stamp_write(raw, t);
     put16(raw + 26, (uint16_t)cluster);
     put32(raw + 28, size);
 }
@@ -800,15 +864,14 @@ static int update_entry(struct fat_file *f)
     if (r)
         return r;
     uint8_t *e = v->data_cache + f->entry_offset;
-    uint32_t t = now_stamp(v);
     put16(e + 20, (uint16_t)(f->first_cluster >> 16));
     put16(e + 26, (uint16_t)f->first_cluster);
     if (!(f->attr & FAT_ATTR_DIRECTORY)) {
         put32(e + 28, f->size);
         e[11] |= FAT_ATTR_ARCHIVE;
     }
-    put16(e + 22, (uint16_t)t);
-    put16(e + 24, (uint16_t)(t >> 16));
+    stamp_write(e, now_seconds(v->dev));
+    f->mtime = entry_mtime(e);
     return sec_write(v, f->entry_sector, v->data_cache);
 }
 
@@ -880,9 +943,10 @@ int fat_format(const struct fat_device *dev, const char *label)
         memset(buf, 0, sizeof(buf));
         memcpy(buf, name11, 11);
         buf[11] = FAT_ATTR_VOLUME_ID;
-        uint32_t t = dev->now ? dev->now(dev->ctx) : (uint32_t)(((2026 - 1980) << 9) | (1 << 5) | 1) << 16;
-        put16(buf + 22, (uint16_t)t);
-        put16(buf + 24, (uint16_t)(t >> 16));
+        uint16_t date, time;
+        fat_time_encode(now_seconds(dev), &date, &time);
+        put16(buf + E_WRT_TIME, time);
+        put16(buf + E_WRT_DATE, date);
         if (dev->write(dev->ctx, data_start, 1, buf))
             return FAT_EIO;
     }
@@ -914,7 +978,7 @@ int fat_format(const struct fat_device *dev, const char *label)
     put16(buf + 50, 6);
     buf[64] = 0x80;
     buf[66] = 0x29;
-    uint32_t serial = (dev->now ? dev->now(dev->ctx) : 0) ^ total ^ 0x7E55E7A0u;
+    uint32_t serial = (uint32_t)(dev->now ? dev->now(dev->ctx) : 0) ^ total ^ 0x7E55E7A0u;
     put32(buf + 67, serial);
     memcpy(buf + 71, name11, 11);
     memcpy(buf + 82, "FAT32   ", 8);
@@ -1342,6 +1406,11 @@ static void fill_dirent(const struct dir_entry *e, struct fat_dirent *out)
     out->attr = e->raw[11];
     out->size = out->attr & FAT_ATTR_DIRECTORY ? 0 : le32(e->raw + 28);
     out->first_cluster = entry_cluster(e->raw);
+    out->mtime = entry_mtime(e->raw);
+    out->crtime = fat_time_decode(le16(e->raw + E_CRT_DATE), le16(e->raw + E_CRT_TIME));
+    if (out->crtime && e->raw[E_CRT_TENTH] <= 199)
+        out->crtime += e->raw[E_CRT_TENTH] / 100;
+    out->atime = fat_time_decode(le16(e->raw + E_ACC_DATE), 0);
 }
 
 int fat_readdir(struct fat_file *dir, struct fat_dirent *out)

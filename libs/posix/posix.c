@@ -16,7 +16,6 @@
 #include <tessera/vm.h>
 #include "idl/fs.h"
 #include "idl/init.h"
-#include "idl/rtc.h"
 #include "idl/vm.h"
 #include "linux.h"
 
@@ -580,44 +579,13 @@ static long do_fcntl(long fd, long cmd, long arg) {
 
 /* ---- time ---- */
 
-/* CLOCK_REALTIME is the rtc driver's reading plus the monotonic time since
- * it; the driver (dm's "rtc") is asked once, waiting up to RTC_LOOKUP_NS
- * while dm (re)starts it. Without one, time counts from boot. */
-#define RTC_LOOKUP_NS 2000000000ull
-static int realtime_known;   /* 0 not asked yet, 1 from the rtc, -1 no rtc */
-static uint64_t realtime_unix, realtime_mono;
-
-static uint64_t realtime_ns(uint64_t mono) {
-    if (!realtime_known) {
-        handle_t rtc = HANDLE_NONE;
-        realtime_known = -1;
-        /* A call failing with -E_PEER: the driver was restarted meanwhile. */
-        for (int tries = 0; tries < 3 && realtime_known < 0; tries++) {
-            if (driver_lookup(bootstrap(), "rtc", RTC_LOOKUP_NS, &rtc))
-                break;
-            int err = rtc_get_time(rtc, &realtime_unix, &realtime_mono);
-            sys_handle_close(rtc);
-            rtc = HANDLE_NONE;
-            if (err == 0)
-                realtime_known = 1;
-            else if (err != -E_PEER)
-                break;
-        }
-        if (rtc != HANDLE_NONE)
-            sys_handle_close(rtc);
-    }
-    if (realtime_known < 0) {
-        log_once(NR_clock_gettime, "CLOCK_REALTIME: no rtc service; time counts from boot");
-        return mono;
-    }
-    return realtime_unix * 1000000000ull + (mono - realtime_mono);
-}
-
+/* CLOCK_REALTIME: the runtime's wall clock (the rtc driver's reading plus
+ * the monotonic time since); without an rtc, time counts from boot. */
 static long do_clock_gettime(long clk, uint64_t uts) {
     struct l_timespec *ts = (struct l_timespec *)uts;
     uint64_t ns = sys_clock();
-    if (clk == L_CLOCK_REALTIME)
-        ns = realtime_ns(ns);
+    if (clk == L_CLOCK_REALTIME && !realtime_ns(bootstrap(), &ns))
+        log_once(NR_clock_gettime, "CLOCK_REALTIME: no rtc service; time counts from boot");
     ts->tv_sec = (int64_t)(ns / 1000000000ull);
     ts->tv_nsec = (int64_t)(ns % 1000000000ull);
     return 0;

@@ -1,7 +1,8 @@
 /*
  * The device manager's pure logic, kept apart from the system calls so that
  * tests/host/test_dm.c can run it on the host: BAR decoding, the
- * configuration-space write policy, the driver table and the restart policy.
+ * configuration-space write policy, the driver table, the restart policy
+ * and the table of names a driver offers.
  */
 #ifndef DM_DM_H
 #define DM_DM_H
@@ -9,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <tessera/abi.h>
 
 /* ---- PCI BARs (bar.c) ---- */
 
@@ -99,5 +101,37 @@ struct restart_state {
  * up: RESTART_MAX restarts within RESTART_WINDOW_NS already, or RESTART_MAX
  * restarts in a row that never became ready (however slowly they failed). */
 int64_t restart_next(struct restart_state *s, uint64_t now, uint64_t ran_ns, bool was_ready);
+
+/* ---- the names a driver offers (names.c) ---- */
+
+/* A driver offers its services under one or more names (device.ready once
+ * per name: ahci offers one per disk). When the driver ends the services
+ * are closed but the names stay, "stale", so that dm.lookup can answer
+ * -E_AGAIN while the driver restarts; its next instance offers them again. */
+#define DM_NAMES_MAX 8    /* per driver */
+#define DM_NAME_MAX 32    /* bytes, with the terminating 0 */
+
+struct dm_name {
+    char name[DM_NAME_MAX];
+    handle_t service;     /* HANDLE_NONE: stale */
+};
+struct dm_names {
+    unsigned count;       /* entries in use, live or stale */
+    struct dm_name e[DM_NAMES_MAX];
+};
+/* Offers `name` with `service`: the entry with that name gets it (its old
+ * service into *old for the caller to close, else HANDLE_NONE), or a free
+ * entry, or the first stale one. 0; -E_INVAL for a name that is empty or
+ * longer than DM_NAME_MAX - 1 bytes; -E_NOSPC when DM_NAMES_MAX live names
+ * are there already. */
+int names_offer(struct dm_names *t, const char *name, handle_t service, handle_t *old);
+/* The entry called `name` (live or stale), or NULL. */
+struct dm_name *names_find(struct dm_names *t, const char *name);
+/* The driver ended: every live service into out[] for the caller to close
+ * (returns how many); the names stay, stale. */
+unsigned names_end(struct dm_names *t, handle_t out[DM_NAMES_MAX]);
+/* The which-th live entry (0, 1, ... in the order they were first
+ * offered), or NULL past the last. */
+const struct dm_name *names_live(const struct dm_names *t, unsigned which);
 
 #endif

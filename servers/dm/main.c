@@ -14,7 +14,8 @@
  * input and the clock are up. Afterwards it restarts drivers that end (back-off 100 ms,
  * doubling; it gives up after 5 restarts within 30 s), pings each running
  * driver every 2 s and kills one that does not answer within 2 s, and serves
- * `dm` (libs/driver/dm.idl): lookup of the services drivers registered.
+ * `dm` (libs/driver/dm.idl): lookup of the services drivers registered, up
+ * to DM_NAMES_MAX names per driver (ahci offers one per disk; names.c).
  *
  * Everything runs in one loop on one endpoint: device requests (badge with
  * DEV_BADGE), dm requests (badged by init with the client's task id) and
@@ -39,6 +40,7 @@
 #define PING_TIMEOUT_NS (2 * SEC)
 #define MAX_IRQS 8                   /* MSI vectors per driver instance */
 #define DEV_BADGE (1ull << 63)       /* | gen << 16 | index */
+#define NAMES_GRACE_NS (1 * SEC)     /* a restarted driver's time to offer its old names again */
 
 #define PCI_ADDR 0xcf8
 #define PCI_DATA 0xcfc
@@ -58,12 +60,13 @@ struct dev {
     const struct driver_entry *drv;
     int state;                 /* ST_* */
     uint16_t gen;              /* driver instance, in the badge */
-    handle_t task, service;
+    handle_t task;
     uint64_t started, restart_at;
+    uint64_t ready_at;         /* when this instance first reported ready */
     bool settled;              /* was ready once, or given up on */
     bool was_ready;            /* this instance reported ready */
     bool kill_sent;
-    char name[32];             /* the service name it registered */
+    struct dm_names names;     /* the services it offers, by name */
     struct restart_state rs;
     unsigned restarts, irqs;
     uint64_t activity;         /* requests from it, to tell a busy driver from a hung one */
@@ -140,7 +143,7 @@ static struct dev *new_dev(void) {
     }
     struct dev *d = &devs[num_devs++];
     memset(d, 0, sizeof(*d));
-    d->task = d->service = HANDLE_NONE;
+    d->task = HANDLE_NONE;
     return d;
 }
 
@@ -156,7 +159,7 @@ static void scan_function(unsigned bus, unsigned slot, unsigned func) {
     if (!d)
         return;
     *d = probe;
-    d->task = d->service = HANDLE_NONE;
+    d->task = HANDLE_NONE;
     d->vendor = (uint16_t)id;
     d->device = (uint16_t)(id >> 16);
     d->class_code = cfg_read(d, 0x08, 4) >> 8;
@@ -259,9 +262,11 @@ static void start_driver(struct dev *d) {
 /* The driver instance is gone (or never started): restart it after a
  * back-off, or give up. */
 static void driver_failed(struct dev *d, int status) {
-    if (d->service != HANDLE_NONE)
-        sys_handle_close(d->service);
-    d->service = HANDLE_NONE;
+    /* Its names stay, stale: lookups get -E_AGAIN until it offers them again. */
+    handle_t services[DM_NAMES_MAX];
+    unsigned n = names_end(&d->names, services);
+    for (unsigned i = 0; i < n; i++)
+        sys_handle_close(services[i]);
     if (d->pci) {
         /* Stop its DMA: the memory it gave the device is no longer its. */
         uint16_t cmd = (uint16_t)cfg_read(d, PCI_CFG_COMMAND, 2);
@@ -398,22 +403,33 @@ static int on_irq(void *ctx, const struct ipc_msg *req, uint32_t index, handle_t
     return 0;
 }
 
+/* Once per name the driver offers; the same name again replaces its service. */
 static int on_ready(void *ctx, const struct ipc_msg *req, const char *name, handle_t service) {
     struct dev *d = ctx;
     struct handle_info info;
-    if (!name[0] || strnlen(name, sizeof(d->name)) == sizeof(d->name) || service == HANDLE_NONE ||
-        sys_handle_info(service, &info) < 0 || info.type != KOBJ_ENDPOINT ||
-        (info.rights & (RIGHT_SEND | RIGHT_DUP)) != (RIGHT_SEND | RIGHT_DUP)) {
+    handle_t old;
+    int err = -E_INVAL;
+    const struct dm_name *had = names_find(&d->names, name);
+    bool is_new = !had || had->service == HANDLE_NONE;
+    if (service != HANDLE_NONE && sys_handle_info(service, &info) == 0 && info.type == KOBJ_ENDPOINT &&
+        (info.rights & (RIGHT_SEND | RIGHT_DUP)) == (RIGHT_SEND | RIGHT_DUP))
+        err = names_offer(&d->names, name, service, &old);
+    if (err) {
+        if (err == -E_NOSPC)
+            log_printf("dm: driver %s for %s offers more than %d names; \"%s\" refused\n", d->drv->path, d->loc,
+                       DM_NAMES_MAX, name);
         if (service != HANDLE_NONE)
             sys_handle_close(service);
-        return -E_INVAL;
+        return err;
     }
-    if (d->service != HANDLE_NONE)
-        sys_handle_close(d->service);
-    d->service = service;
-    memcpy(d->name, name, strlen(name) + 1);
-    if (d->state != ST_RUNNING)
-        log_printf("dm: driver %s for %s is ready: \"%s\"\n", d->drv->path, d->loc, d->name);
+    if (old != HANDLE_NONE)
+        sys_handle_close(old);
+    if (d->state != ST_RUNNING) {
+        log_printf("dm: driver %s for %s is ready: \"%s\"\n", d->drv->path, d->loc, name);
+        d->ready_at = sys_clock();
+    } else if (is_new) {
+        log_printf("dm: driver %s for %s also offers \"%s\"\n", d->drv->path, d->loc, name);
+    }
     d->state = ST_RUNNING;
     d->settled = true;
     d->was_ready = true;
@@ -434,25 +450,32 @@ static bool task_alive(handle_t task) {
 
 static int on_lookup(void *ctx, const struct ipc_msg *req, const char *name, handle_t *service) {
     bool starting = false;
+    uint64_t now = sys_clock();
     for (int i = 0; i < num_devs; i++) {
         struct dev *d = &devs[i];
         if (d->state == ST_STARTING && !d->settled && !reported)
             starting = true;   /* during boot: it may yet offer the name */
-        if (strcmp(d->name, name))
+        const struct dm_name *e = names_find(&d->names, name);
+        if (!e)
             continue;
-        if (d->state == ST_RUNNING && d->service != HANDLE_NONE && task_alive(d->task)) {
+        if (d->state == ST_RUNNING && e->service != HANDLE_NONE && task_alive(d->task)) {
+            /* A copy for this client: badged with its task id unless the
+             * driver badged the service itself (one badge per disk). */
             struct handle_info info;
-            if (sys_handle_info(d->service, &info) < 0)
+            if (sys_handle_info(e->service, &info) < 0)
                 return -E_IO;
-            long h = sys_handle_dup(d->service, info.rights & (RIGHT_SEND | RIGHT_TRANSFER | RIGHT_DUP),
+            long h = sys_handle_dup(e->service, info.rights & (RIGHT_SEND | RIGHT_TRANSFER | RIGHT_DUP),
                                     info.badge ? info.badge : req->sender);
             if (h < 0)
                 return (int)h;
             *service = (handle_t)h;
             return 0;
         }
-        if (d->state == ST_STARTING || d->state == ST_RUNNING)
-            starting = true;   /* being restarted */
+        /* Being restarted, or (stale) not offered again yet by the new
+         * instance: after NAMES_GRACE_NS it is gone. */
+        if (d->state == ST_STARTING ||
+            (d->state == ST_RUNNING && (e->service != HANDLE_NONE || now < d->ready_at + NAMES_GRACE_NS)))
+            starting = true;
     }
     return starting ? -E_AGAIN : -E_NOENT;
 }
@@ -476,12 +499,13 @@ static int on_device(void *ctx, const struct ipc_msg *req, uint32_t index, uint3
     return 0;
 }
 
-static int on_service(void *ctx, const struct ipc_msg *req, uint32_t index, char *name) {
+static int on_service(void *ctx, const struct ipc_msg *req, uint32_t index, uint32_t which, char *name) {
     if (index >= (uint32_t)num_devs)
         return -E_NOENT;
-    const struct dev *d = &devs[index];
-    if (d->state == ST_RUNNING)
-        memcpy(name, d->name, strnlen(d->name, sizeof(d->name) - 1) + 1);
+    const struct dm_name *e = names_live(&devs[index].names, which);
+    if (!e)
+        return -E_NOENT;
+    memcpy(name, e->name, strlen(e->name) + 1);
     return 0;
 }
 
@@ -528,16 +552,24 @@ static void serve_pending(void) {
     }
 }
 
+/* The service dm pings a driver on: its first live one (a driver answers
+ * pings on every service it offers). */
+static handle_t ping_service(const struct dev *d) {
+    const struct dm_name *e = names_live(&d->names, 0);
+    return d->state == ST_RUNNING && e && !d->kill_sent ? e->service : HANDLE_NONE;
+}
+
 /* Liveness: any answer will do (even an error: the driver's loop runs). */
 static void ping_all(void) {
     for (int i = 0; i < num_devs; i++) {
         struct dev *d = &devs[i];
-        if (d->state != ST_RUNNING || d->service == HANDLE_NONE || d->task == HANDLE_NONE || d->kill_sent)
+        handle_t service = ping_service(d);
+        if (service == HANDLE_NONE || d->task == HANDLE_NONE)
             continue;
         uint64_t before = d->activity;
         struct ipc_msg m;
         driver__put_ping_req(&m);
-        long r = sys_ipc(d->service, HANDLE_NONE, &m, IPC_CALL, PING_TIMEOUT_NS);
+        long r = sys_ipc(service, HANDLE_NONE, &m, IPC_CALL, PING_TIMEOUT_NS);
         if (r == 0) {
             idl_close_all(&m);
             continue;
@@ -553,7 +585,7 @@ static void ping_all(void) {
 
 static bool any_pingable(void) {
     for (int i = 0; i < num_devs; i++)
-        if (devs[i].state == ST_RUNNING && devs[i].service != HANDLE_NONE && !devs[i].kill_sent)
+        if (ping_service(&devs[i]) != HANDLE_NONE)
             return true;
     return false;
 }

@@ -122,7 +122,16 @@ static int part_flush(void *ctx) {
     return err ? -1 : 0;
 }
 
-static struct fat_device fat_dev = {.read = part_read, .write = part_write, .flush = part_flush};
+/* File times: the wall clock (the rtc's reading plus the monotonic clock),
+ * as UTC seconds. Without an rtc it counts from boot, which libs/fat
+ * clamps to 1980-01-01. */
+static uint64_t wall_clock(void *ctx) {
+    uint64_t ns;
+    realtime_ns(startup.bootstrap, &ns);
+    return ns / 1000000000ull;
+}
+
+static struct fat_device fat_dev = {.read = part_read, .write = part_write, .flush = part_flush, .now = wall_clock};
 
 /* Becomes the client of disk `name`; false (logged) if it cannot be used.
  * wait_ns: how long the driver may take to come (back) up. */
@@ -452,7 +461,7 @@ static int on_stat(void *ctx, const struct ipc_msg *req, uint32_t *kind, uint64_
     *kind = n->is_dir ? FS_KIND_DIR : FS_KIND_FILE;
     *size = node_size(n);
     *mode = (n->is_dir ? 0755 : 0644) & ((n->file.attr & FAT_ATTR_READ_ONLY) || vol.read_only ? 0555 : 0777);
-    *mtime = 0;   /* not kept yet */
+    *mtime = n->file.mtime;   /* the entry's last write (UTC); 0 for the root, which has no entry */
     return 0;
 }
 
@@ -602,6 +611,9 @@ int main(int argc, char **argv) {
     else
         log_printf("fatfs: mounted %s (%s partition %d, %llu MiB, %llu MiB free)\n", label, disk.name,
                    part + 1, mib(vol.cluster_count), mib(vol.free_count));
+    uint64_t ns;
+    if (!vol.read_only && !realtime_ns(startup.bootstrap, &ns))   /* read once, now, not in a request */
+        log_printf("fatfs: no rtc: new and changed files are dated 1980-01-01\n");
     nodes_init(&nodes);
     root.live = true;
     root.is_dir = true;

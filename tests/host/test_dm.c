@@ -1,13 +1,15 @@
-// host-test-uses: -I libs/driver/include servers/dm/bar.c servers/dm/drivers.c servers/dm/restart.c libs/driver/virtq.c
+// host-test-uses: -I libs/driver/include servers/dm/bar.c servers/dm/drivers.c servers/dm/restart.c servers/dm/names.c libs/driver/virtq.c
 /*
  * Tests for the device manager's pure logic (servers/dm/dm.h): BAR decoding
  * and sizing arithmetic, the configuration-space write policy, the driver
- * table, the restart back-off and give-up decision; and the driver SDK's
+ * table, the restart back-off and give-up decision, the names a driver
+ * offers (several per driver, stale while it restarts); and the driver SDK's
  * split virtqueue (libs/driver/virtq.c) against a fake device over plain
  * memory.
  */
 #include "test.h"
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <driver/driver.h>
 #include "../../servers/dm/dm.h"
@@ -261,6 +263,107 @@ TEST(restart_backoff_capped) {
         CHECK(last > 0 && last <= (int64_t)RESTART_MAX_DELAY_NS);
     }
     CHECK_EQ(last, (int64_t)RESTART_MAX_DELAY_NS);
+}
+
+/* ---- the names a driver offers ---- */
+
+static const char *live_name(const struct dm_names *t, unsigned which) {
+    const struct dm_name *e = names_live(t, which);
+    return e ? e->name : NULL;
+}
+
+TEST(names_several_per_driver) {
+    struct dm_names t = {0};
+    handle_t old;
+    CHECK_EQ(names_offer(&t, "sda", 11, &old), 0);
+    CHECK_EQ(old, HANDLE_NONE);
+    CHECK_EQ(names_offer(&t, "sdb", 12, &old), 0);
+    CHECK_EQ(names_find(&t, "sda")->service, 11);
+    CHECK_EQ(names_find(&t, "sdb")->service, 12);
+    CHECK(names_find(&t, "sdc") == NULL);
+    CHECK(names_find(&t, "sd") == NULL);
+    CHECK_STR(live_name(&t, 0), "sda");
+    CHECK_STR(live_name(&t, 1), "sdb");
+    CHECK(live_name(&t, 2) == NULL);
+    /* The same name again replaces its service (the old one is the
+     * caller's to close) and keeps its place. */
+    CHECK_EQ(names_offer(&t, "sda", 21, &old), 0);
+    CHECK_EQ(old, 11);
+    CHECK_EQ(t.count, 2u);
+    CHECK_STR(live_name(&t, 0), "sda");
+    CHECK_EQ(names_find(&t, "sda")->service, 21);
+}
+
+TEST(names_refused) {
+    struct dm_names t = {0};
+    handle_t old = 5;
+    char longest[DM_NAME_MAX], too_long[DM_NAME_MAX + 1];
+    memset(longest, 'x', sizeof(longest) - 1);
+    longest[sizeof(longest) - 1] = 0;
+    memset(too_long, 'y', sizeof(too_long) - 1);
+    too_long[sizeof(too_long) - 1] = 0;
+    CHECK_EQ(names_offer(&t, "", 1, &old), -E_INVAL);
+    CHECK_EQ(old, HANDLE_NONE);
+    CHECK_EQ(names_offer(&t, too_long, 1, &old), -E_INVAL);
+    CHECK_EQ(names_offer(&t, longest, 1, &old), 0);
+    CHECK_STR(live_name(&t, 0), longest);
+    /* DM_NAMES_MAX live names, then no more; replacing one still works. */
+    char name[16];
+    for (int i = 1; i < DM_NAMES_MAX; i++) {
+        snprintf(name, sizeof(name), "n%d", i);
+        CHECK_EQ(names_offer(&t, name, 100 + i, &old), 0);
+    }
+    CHECK_EQ(names_offer(&t, "one-more", 200, &old), -E_NOSPC);
+    CHECK(names_find(&t, "one-more") == NULL);
+    CHECK_EQ(names_offer(&t, "n3", 300, &old), 0);
+    CHECK_EQ(old, 103);
+}
+
+TEST(names_stale_after_the_driver_ends) {
+    struct dm_names t = {0};
+    handle_t old, closed[DM_NAMES_MAX];
+    CHECK_EQ(names_offer(&t, "sda", 11, &old), 0);
+    CHECK_EQ(names_offer(&t, "sdb", 12, &old), 0);
+    CHECK_EQ(names_offer(&t, "sdc", 13, &old), 0);
+    /* The driver ended: every service to close, the names kept, stale. */
+    CHECK_EQ(names_end(&t, closed), 3u);
+    CHECK(closed[0] == 11 && closed[1] == 12 && closed[2] == 13);
+    CHECK(names_find(&t, "sdb") != NULL);
+    CHECK_EQ(names_find(&t, "sdb")->service, HANDLE_NONE);
+    CHECK(live_name(&t, 0) == NULL);
+    CHECK_EQ(names_end(&t, closed), 0u);   /* nothing twice */
+    /* The next instance offers them again (a disk fewer): the listing
+     * holds only what it offered, in the old order. */
+    CHECK_EQ(names_offer(&t, "sdc", 23, &old), 0);
+    CHECK_EQ(old, HANDLE_NONE);
+    CHECK_EQ(names_offer(&t, "sda", 21, &old), 0);
+    CHECK_STR(live_name(&t, 0), "sda");
+    CHECK_STR(live_name(&t, 1), "sdc");
+    CHECK(live_name(&t, 2) == NULL);
+    CHECK_EQ(t.count, 3u);
+}
+
+TEST(names_full_reuses_stale) {
+    struct dm_names t = {0};
+    handle_t old, closed[DM_NAMES_MAX];
+    char name[16];
+    for (int i = 0; i < DM_NAMES_MAX; i++) {
+        snprintf(name, sizeof(name), "old%d", i);
+        CHECK_EQ(names_offer(&t, name, 10 + i, &old), 0);
+    }
+    CHECK_EQ(names_end(&t, closed), (unsigned)DM_NAMES_MAX);
+    /* A new instance with other names: the stale ones make room. */
+    for (int i = 0; i < DM_NAMES_MAX; i++) {
+        snprintf(name, sizeof(name), "new%d", i);
+        CHECK_EQ(names_offer(&t, name, 20 + i, &old), 0);
+        CHECK_EQ(old, HANDLE_NONE);
+    }
+    CHECK_EQ(names_offer(&t, "new-more", 99, &old), -E_NOSPC);
+    for (int i = 0; i < DM_NAMES_MAX; i++) {
+        snprintf(name, sizeof(name), "new%d", i);
+        CHECK_STR(live_name(&t, (unsigned)i), name);
+    }
+    CHECK(names_find(&t, "old0") == NULL);
 }
 
 /* ---- the split virtqueue, with a fake device ---- */

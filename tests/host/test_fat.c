@@ -8,6 +8,7 @@
 #include "test.h"
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 #include "../../libs/fat/include/fat/fat.h"
 
@@ -460,6 +461,28 @@ static int with_image(const char *fmt)
     return r == 0 && n == disk.sectors ? 0 : -1;
 }
 
+/* Writes the disk to a file and runs a shell command (%s: the file) on it;
+ * returns how many bytes of its output are in out (NUL-terminated). */
+static size_t image_command(const char *fmt, char *out, size_t cap)
+{
+    char path[] = "/tmp/tessera-fatimg-XXXXXX";
+    int fd = mkstemp(path);
+    out[0] = 0;
+    if (fd < 0)
+        return 0;
+    int ok = write(fd, disk.data, (size_t)disk.sectors * 512) == (ssize_t)disk.sectors * 512;
+    close(fd);
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), fmt, path);
+    FILE *p = ok ? popen(cmd, "r") : NULL;
+    size_t n = p ? fread(out, 1, cap - 1, p) : 0;
+    if (p)
+        pclose(p);
+    out[n] = 0;
+    unlink(path);
+    return n;
+}
+
 TEST(reads_mkfs_and_mcopy_image)
 {
     disk_new(DISK_SECTORS);
@@ -498,20 +521,245 @@ TEST(reads_mkfs_and_mcopy_image)
     CHECK_EQ(fat_sync(&vol), 0);
     CHECK_EQ(fsck_clean(), 0);
     /* ...and mtools reads what we wrote. */
-    char path[] = "/tmp/tessera-fatimg-XXXXXX";
-    int fd = mkstemp(path);
-    CHECK(fd >= 0);
-    CHECK(write(fd, disk.data, (size_t)disk.sectors * 512) == (ssize_t)disk.sectors * 512);
-    close(fd);
-    char cmd[256], out[64] = "";
-    snprintf(cmd, sizeof(cmd), "mtype -i %s '::/Some Directory/added by tessera.txt'", path);
-    FILE *p = popen(cmd, "r");
-    size_t n = p ? fread(out, 1, sizeof(out) - 1, p) : 0;
-    if (p)
-        pclose(p);
-    unlink(path);
-    CHECK_EQ(n, 5u);
+    char out[64];
+    CHECK_EQ(image_command("mtype -i %s '::/Some Directory/added by tessera.txt'", out, sizeof(out)), 5u);
     CHECK(memcmp(out, "added", 5) == 0);
+}
+
+/* ---- time stamps ---- */
+
+static uint64_t fake_now;
+static uint64_t fake_clock(void *ctx) { (void)ctx; return fake_now; }
+
+static uint16_t fat_date(int y, int m, int d) { return (uint16_t)((y - 1980) << 9 | m << 5 | d); }
+static uint16_t fat_tod(int h, int m, int s) { return (uint16_t)(h << 11 | m << 5 | s / 2); }
+
+TEST(time_encoding)
+{
+    uint16_t date, time;
+    /* The lower bound, and anything before it, is 1980-01-01 00:00:00. */
+    fat_time_encode(FAT_TIME_MIN, &date, &time);
+    CHECK_EQ(date, fat_date(1980, 1, 1));
+    CHECK_EQ(time, 0);
+    fat_time_encode(0, &date, &time);
+    CHECK_EQ(date, fat_date(1980, 1, 1));
+    CHECK_EQ(time, 0);
+    fat_time_encode(FAT_TIME_MIN - 1, &date, &time);
+    CHECK_EQ(date, fat_date(1980, 1, 1));
+    CHECK_EQ(fat_time_decode(fat_date(1980, 1, 1), 0), FAT_TIME_MIN);
+    /* The upper bound, and anything after it, is 2107-12-31 23:59:58. */
+    fat_time_encode(FAT_TIME_MAX, &date, &time);
+    CHECK_EQ(date, fat_date(2107, 12, 31));
+    CHECK_EQ(time, fat_tod(23, 59, 58));
+    CHECK_EQ(fat_time_decode(date, time), FAT_TIME_MAX);
+    uint64_t later[] = {FAT_TIME_MAX + 1, 4354819200ull /* 2108 */, 7258118400ull /* 2200 */, UINT64_MAX};
+    for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++) {
+        fat_time_encode(later[i], &date, &time);
+        CHECK_EQ(date, fat_date(2107, 12, 31));
+        CHECK_EQ(time, fat_tod(23, 59, 58));
+    }
+    /* Leap days: 2000 (divisible by 400) and 2024 have a 29 February,
+     * 2100 (divisible by 100) does not. */
+    fat_time_encode(951827696, &date, &time);   /* 2000-02-29 12:34:56 */
+    CHECK_EQ(date, fat_date(2000, 2, 29));
+    CHECK_EQ(time, fat_tod(12, 34, 56));
+    CHECK_EQ(fat_time_decode(date, time), 951827696u);
+    fat_time_encode(1709210097, &date, &time);   /* 2024-02-29 12:34:57: seconds round down */
+    CHECK_EQ(date, fat_date(2024, 2, 29));
+    CHECK_EQ(time, fat_tod(12, 34, 56));
+    fat_time_encode(4107542400ull, &date, &time);   /* 2100-03-01 00:00:00 */
+    CHECK_EQ(date, fat_date(2100, 3, 1));
+    fat_time_encode(4107542400ull - 1, &date, &time);
+    CHECK_EQ(date, fat_date(2100, 2, 28));
+    CHECK_EQ(time, fat_tod(23, 59, 58));
+    /* Not a valid date or time: 0. */
+    CHECK_EQ(fat_time_decode(0, 0), 0u);
+    CHECK_EQ(fat_time_decode(fat_date(2100, 2, 29), 0), 0u);
+    CHECK_EQ(fat_time_decode(fat_date(2023, 2, 29), 0), 0u);
+    CHECK_EQ(fat_time_decode(fat_date(2024, 13, 1), 0), 0u);
+    CHECK_EQ(fat_time_decode(fat_date(2024, 4, 31), 0), 0u);
+    CHECK_EQ(fat_time_decode(fat_date(2024, 1, 1), fat_tod(24, 0, 0)), 0u);
+    CHECK_EQ(fat_time_decode(fat_date(2024, 1, 1), fat_tod(0, 60, 0)), 0u);
+    CHECK_EQ(fat_time_decode(fat_date(2024, 1, 1), 30), 0u);   /* 60 seconds */
+    /* Every day of the range, at a time of day that moves along, agrees
+     * with the host's gmtime and comes back to the even second. */
+    for (uint64_t t = FAT_TIME_MIN; t <= FAT_TIME_MAX && !test_failed_now; t += 86400 + 3607) {
+        time_t tt = (time_t)t;
+        struct tm tm;
+        gmtime_r(&tt, &tm);
+        fat_time_encode(t, &date, &time);
+        CHECK_EQ(date, fat_date(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday));
+        CHECK_EQ(time, fat_tod(tm.tm_hour, tm.tm_min, tm.tm_sec));
+        CHECK_EQ(fat_time_decode(date, time), t & ~1ull);
+    }
+}
+
+/* Reads the raw 32-byte entry `index` of a directory's first cluster. */
+static const uint8_t *dir_raw(const char *dir, int index)
+{
+    struct fat_dirent st;
+    if (fat_stat(&vol, dir, &st))
+        return NULL;
+    uint32_t s = vol.data_start + (st.first_cluster - 2) * vol.sectors_per_cluster;
+    return disk.data + (size_t)s * 512 + index * 32;
+}
+
+static uint64_t raw_mtime(const uint8_t *e)
+{
+    return fat_time_decode((uint16_t)(e[24] | e[25] << 8), (uint16_t)(e[22] | e[23] << 8));
+}
+
+TEST(times_written_and_read_back)
+{
+    const uint64_t t1 = 1709210097;   /* 2024-02-29 12:34:57 */
+    const uint64_t day1 = 1709164800; /* its midnight */
+    disk_new(DISK_SECTORS);
+    dev.now = fake_clock;
+    fake_now = t1;
+    CHECK_EQ(fat_format(&dev, "TIMES"), 0);
+    CHECK_EQ(fat_mount(&dev, &vol), 0);
+    /* Create: all three times are now (creation keeps the odd second). */
+    struct fat_file f;
+    CHECK_EQ(fat_create(&vol, "A long name.txt", &f), 0);
+    CHECK_EQ(f.mtime, t1 - 1);
+    struct fat_dirent st;
+    CHECK_EQ(fat_stat(&vol, "A long name.txt", &st), 0);
+    CHECK_EQ(st.mtime, t1 - 1);
+    CHECK_EQ(st.crtime, t1);
+    CHECK_EQ(st.atime, day1);
+    /* Write: last write and access move, creation stays. */
+    fake_now = t1 + 86400 * 366;   /* 2025-03-01 */
+    CHECK_EQ(fat_write(&f, "hello", 5), 5);
+    CHECK_EQ(f.mtime, fake_now - 1);
+    CHECK_EQ(fat_stat(&vol, "a long name.txt", &st), 0);
+    CHECK_EQ(st.mtime, fake_now - 1);
+    CHECK_EQ(st.crtime, t1);
+    CHECK_EQ(st.atime, day1 + 86400 * 366);
+    /* Truncate, down and up. */
+    fake_now += 100;
+    CHECK_EQ(fat_truncate(&f, 2), 0);
+    CHECK_EQ(fat_stat(&vol, "a long name.txt", &st), 0);
+    CHECK_EQ(st.mtime, fake_now - 1);
+    fake_now += 100;
+    CHECK_EQ(fat_truncate(&f, 4000), 0);
+    CHECK_EQ(fat_stat(&vol, "a long name.txt", &st), 0);
+    CHECK_EQ(st.mtime, fake_now - 1);
+    uint64_t written = st.mtime;
+    /* O_TRUNC of a file with data is a write. */
+    fake_now += 100;
+    CHECK_EQ(write_file("short.txt", "x", 1), 1);
+    CHECK_EQ(fat_stat(&vol, "short.txt", &st), 0);
+    CHECK_EQ(st.mtime, fake_now - 1);
+    fake_now += 100;
+    CHECK_EQ(fat_open(&vol, "short.txt", FAT_O_TRUNC, &f), 0);
+    CHECK_EQ(fat_stat(&vol, "short.txt", &st), 0);
+    CHECK_EQ(st.mtime, fake_now - 1);
+    CHECK_EQ(st.size, 0u);
+    /* mkdir: the entry, ".", and ".." all carry the time. */
+    fake_now = 951827696;   /* 2000-02-29 12:34:56 */
+    CHECK_EQ(fat_mkdir(&vol, "Leap Day"), 0);
+    CHECK_EQ(fat_mkdir(&vol, "Leap Day/inner"), 0);
+    CHECK_EQ(fat_stat(&vol, "Leap Day", &st), 0);
+    CHECK_EQ(st.mtime, fake_now);
+    CHECK_EQ(st.crtime, fake_now);
+    const uint8_t *dot = dir_raw("Leap Day/inner", 0);
+    CHECK(dot != NULL && memcmp(dot, ".          ", 11) == 0 && raw_mtime(dot) == fake_now);
+    CHECK(dot != NULL && memcmp(dot + 32, "..         ", 11) == 0 && raw_mtime(dot + 32) == fake_now);
+    CHECK_EQ(fat_open(&vol, "Leap Day", 0, &f), 0);
+    CHECK_EQ(f.mtime, fake_now);
+    /* Rename, within and across directories, keeps every time. */
+    fake_now = 1800000000;
+    CHECK_EQ(fat_rename(&vol, "A long name.txt", "Leap Day/renamed.txt"), 0);
+    CHECK_EQ(fat_rename(&vol, "Leap Day/renamed.txt", "Leap Day/RENAMED.txt"), 0);
+    CHECK_EQ(fat_stat(&vol, "Leap Day/renamed.txt", &st), 0);
+    CHECK_EQ(st.mtime, written);
+    CHECK_EQ(st.crtime, t1);
+    CHECK_EQ(fat_rename(&vol, "Leap Day/inner", "inner moved"), 0);
+    CHECK_EQ(fat_stat(&vol, "inner moved", &st), 0);
+    CHECK_EQ(st.mtime, 951827696u);
+    /* The root has no entry: no time. */
+    CHECK_EQ(fat_stat(&vol, "/", &st), 0);
+    CHECK_EQ(st.mtime, 0u);
+    /* Clocks outside FAT's range are clamped. */
+    fake_now = 5;
+    CHECK_EQ(write_file("from 1970.txt", "old", 3), 3);
+    CHECK_EQ(fat_stat(&vol, "from 1970.txt", &st), 0);
+    CHECK_EQ(st.mtime, FAT_TIME_MIN);
+    CHECK_EQ(st.crtime, FAT_TIME_MIN);
+    fake_now = 7258118401ull;   /* 2200 */
+    CHECK_EQ(write_file("from 2200.txt", "new", 3), 3);
+    CHECK_EQ(fat_stat(&vol, "from 2200.txt", &st), 0);
+    CHECK_EQ(st.mtime, FAT_TIME_MAX);
+    CHECK_EQ(st.crtime, FAT_TIME_MAX);
+    /* readdir gives the same times. */
+    struct fat_file d;
+    struct fat_dirent de;
+    int found = 0;
+    CHECK_EQ(fat_open(&vol, "Leap Day", 0, &d), 0);
+    while (fat_readdir(&d, &de) == 1)
+        if (strcmp(de.name, "RENAMED.txt") == 0)
+            found = de.mtime == written && de.crtime == t1;
+    CHECK(found);
+    /* Everything survives a remount, and fsck.fat is happy. */
+    CHECK_EQ(fat_sync(&vol), 0);
+    CHECK_EQ(fat_mount(&dev, &vol), 0);
+    CHECK_EQ(fat_stat(&vol, "Leap Day/renamed.txt", &st), 0);
+    CHECK_EQ(st.mtime, written);
+    CHECK_EQ(st.crtime, t1);
+    CHECK_EQ(fsck_clean(), 0);
+    dev.now = NULL;
+}
+
+TEST(times_without_a_clock_are_fixed)
+{
+    CHECK_EQ(fresh_volume(), 0);
+    CHECK_EQ(write_file("f", "x", 1), 1);
+    CHECK_EQ(fat_mkdir(&vol, "d"), 0);
+    struct fat_dirent st;
+    CHECK_EQ(fat_stat(&vol, "f", &st), 0);
+    CHECK_EQ(st.mtime, FAT_DEFAULT_TIME);
+    CHECK_EQ(st.crtime, FAT_DEFAULT_TIME);
+    CHECK_EQ(st.atime, FAT_DEFAULT_TIME);
+    CHECK_EQ(fat_stat(&vol, "d", &st), 0);
+    CHECK_EQ(st.mtime, FAT_DEFAULT_TIME);
+}
+
+/* mtools and we agree on what a time stamp means (read as UTC). */
+TEST(times_agree_with_mtools)
+{
+    disk_new(DISK_SECTORS);
+    FILE *fp = fopen("/tmp/tessera-fat-time.txt", "wb");
+    CHECK(fp != NULL);
+    if (!fp)
+        return;
+    fputs("dated\n", fp);
+    fclose(fp);
+    /* mtools writes a file dated 2024-02-29 12:34:56 UTC; we read it. */
+    int r = with_image(
+        "rm -f %s && PATH=$PATH:/usr/sbin:/sbin mkfs.fat -F 32 -C %s 65536 >/dev/null && "
+        "TZ=UTC touch -d '2024-02-29 12:34:56' /tmp/tessera-fat-time.txt && "
+        "TZ=UTC mcopy -m -i %s /tmp/tessera-fat-time.txt '::/Dated by mtools.txt'");
+    unlink("/tmp/tessera-fat-time.txt");
+    CHECK_EQ(r, 0);
+    CHECK_EQ(fat_mount(&dev, &vol), 0);
+    struct fat_dirent st;
+    CHECK_EQ(fat_stat(&vol, "Dated by mtools.txt", &st), 0);
+    CHECK_EQ(st.mtime, 1709210096u);
+    /* We write a file dated 2107-12-31 23:59:58; mdir shows that date. */
+    dev.now = fake_clock;
+    fake_now = FAT_TIME_MAX;
+    CHECK_EQ(write_file("Dated by tessera.txt", "late", 4), 4);
+    fake_now = 946684800;   /* 2000-01-01 00:00:00 */
+    CHECK_EQ(fat_mkdir(&vol, "Y2K"), 0);
+    dev.now = NULL;
+    CHECK_EQ(fsck_clean(), 0);
+    char out[2048];
+    image_command("TZ=UTC mdir -i %s ::/", out, sizeof(out));
+    CHECK(strstr(out, "2107-12-31  23:59  Dated by tessera.txt") != NULL);
+    CHECK(strstr(out, "2000-01-01   0:00") != NULL || strstr(out, "2000-01-01  00:00") != NULL);
+    CHECK(strstr(out, "2024-02-29  12:34  Dated by mtools.txt") != NULL);
+    if (test_failed_now)
+        printf("mdir said:\n%s", out);
 }
 
 /* Random operations on a few files checked against a shadow copy, then

@@ -356,6 +356,52 @@ static void test_data_rename_unlink(void) {
     EXPECT(rmdir("/data/ptest/moved/sub") == -1 && errno == ENOTEMPTY);
 }
 
+/* File times come from the wall clock (FAT keeps 2-second steps): a new
+ * file is dated now, a later write moves the date on, a rename keeps it.
+ * The date is written down for the check phase. */
+static void test_data_times(void) {
+    time_t before = time(NULL);
+    EXPECT(write_all("/data/ptest/dated-new.txt", "first", 5) == 0);
+    struct stat st, fst;
+    EXPECT(stat("/data/ptest/dated-new.txt", &st) == 0);
+    EXPECT(st.st_mtime > before - 60 && st.st_mtime < before + 60);
+    time_t first = st.st_mtime;
+    struct timespec pause = {2, 100 * 1000 * 1000};   /* past the next 2-second step */
+    EXPECT(nanosleep(&pause, NULL) == 0);
+    int fd = open("/data/ptest/dated-new.txt", O_WRONLY | O_APPEND);
+    EXPECT(fd >= 0 && write(fd, " second", 7) == 7);
+    EXPECT(fd >= 0 && fstat(fd, &fst) == 0);
+    close(fd);
+    EXPECT(stat("/data/ptest/dated-new.txt", &st) == 0 && st.st_mtime == fst.st_mtime);
+    EXPECT(st.st_mtime > first && st.st_mtime >= time(NULL) - 60 && st.st_mtime <= time(NULL) + 60);
+    time_t written = st.st_mtime;
+    EXPECT(nanosleep(&pause, NULL) == 0);
+    EXPECT(rename("/data/ptest/dated-new.txt", "/data/ptest/dated.txt") == 0);
+    EXPECT(stat("/data/ptest/dated.txt", &st) == 0 && st.st_mtime == written);
+    char note[32];
+    int len = snprintf(note, sizeof(note), "%lld", (long long)written);
+    EXPECT(write_all("/data/ptest/dated.mtime", note, (size_t)len) == 0);
+    /* a new directory is dated too */
+    EXPECT(mkdir("/data/ptest/dated-dir", 0755) == 0);
+    EXPECT(stat("/data/ptest/dated-dir", &st) == 0 && S_ISDIR(st.st_mode));
+    EXPECT(st.st_mtime >= written && st.st_mtime <= time(NULL) + 60);
+    EXPECT(rmdir("/data/ptest/dated-dir") == 0);
+}
+
+/* After a reboot: the date the write phase saw. */
+static void test_data_times_persisted(void) {
+    char note[32] = "";
+    int fd = open("/data/ptest/dated.mtime", O_RDONLY);
+    EXPECT(fd >= 0 && read(fd, note, sizeof(note) - 1) > 0);
+    close(fd);
+    long long written = atoll(note);
+    struct stat st;
+    EXPECT(written > 1700000000);
+    EXPECT(stat("/data/ptest/dated.txt", &st) == 0 && st.st_mtime == written);
+    EXPECT(st.st_mtime <= time(NULL));
+    EXPECT(holds("/data/ptest/dated.txt", "first second", 12));
+}
+
 /* After a reboot: what the write phase left. */
 static void test_data_persisted(void) {
     for (size_t i = 0; i < BIG; i++)
@@ -390,8 +436,10 @@ int main(void) {
             run("data_files", test_data_files);
             run("data_directories", test_data_directories);
             run("data_rename_unlink", test_data_rename_unlink);
+            run("data_times", test_data_times);
         } else if (!strcmp(phase, "check")) {
             run("data_persisted", test_data_persisted);
+            run("data_times_persisted", test_data_times_persisted);
         } else if (!strcmp(phase, "ro")) {
             run("data_read_only", test_data_read_only);
         } else {

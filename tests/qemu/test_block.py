@@ -6,7 +6,11 @@ last 256 sectors, and "TESSERA-BLKTEST" at sector 2048.
 - virtio-blk (servers/virtio_blk, vda), also read-only (writes refused with
   -E_ROFS, the image untouched)
 - AHCI (servers/ahci): q35's built-in controller and an added `-device
-  ahci` (at a lower PCI slot, so its disk is sda: names follow bus order)
+  ahci` (at a lower PCI slot, so its disk is sda: names follow bus order);
+  q35's controller with two disks of different sizes on ports 0 and 1 (the
+  ISO's CD-ROM is on port 2): sda and sdb, blktest on each in turn (on sdb
+  with ahci crashing mid-way: dm restarts it and it offers both names
+  again), each image holding its own pattern and the other left as it was
 - NVMe (servers/nvme, nvme0)
 - each driver crashing on purpose mid-way (block.crash_after): dm restarts
   it, the client opens the disk again and finds its data
@@ -62,12 +66,12 @@ def run_block_suite(bus, readonly=False, cmdline_extra='', prefix=None, fail_on=
         return log, image.read_bytes()
 
 
-def check_image(data, bus):
+def check_image(data, bus, size=IMAGE_BYTES):
     """The writes reached the medium: what blktest wrote, where it wrote it."""
-    assert len(data) == IMAGE_BYTES, f'{bus}: the image is {len(data)} bytes, not {IMAGE_BYTES}'
+    assert len(data) == size, f'{bus}: the image is {len(data)} bytes, not {size}'
     head = PATTERN_SECTORS * SECTOR
     assert data[:head] == expected_pattern(0, head), f'{bus}: sectors 0..255 do not hold the pattern'
-    tail_start = IMAGE_BYTES - head
+    tail_start = size - head
     assert data[tail_start:] == expected_pattern(tail_start, head), \
         f'{bus}: the last 256 sectors do not hold the pattern'
     got = data[MARKER_OFFSET:MARKER_OFFSET + len(MARKER)]
@@ -94,6 +98,45 @@ def test_block_ahci():
 def test_block_ahci_added_controller():
     _, data = run_block_suite('ahci-added')
     check_image(data, 'ahci-added')
+
+
+def test_block_ahci_two_disks():
+    """Two disks on q35's controller are two disks: sda (64 MiB, port 0) and
+    sdb (32 MiB, port 1), blktest on one and then the other, each write
+    landing on its own image only."""
+    sizes = {'sda': IMAGE_BYTES, 'sdb': IMAGE_BYTES // 2}
+    with tempfile.TemporaryDirectory(prefix='tessera-blk-') as tmp:
+        images = {}
+        extra = []
+        for i, (disk, size) in enumerate(sizes.items()):
+            images[disk] = Path(tmp) / f'{disk}.img'
+            with open(images[disk], 'wb') as f:
+                f.truncate(size)
+            extra += ['-drive', f'file={images[disk]},if=none,format=raw,id=d{i}',
+                      '-device', f'ide-hd,drive=d{i},bus=ide.{i}']
+        # blktest on sda: sdb's image stays blank.
+        log = run_guest_suite(TAG, cmdline=f'test={TAG} blktest.disk=sda', timeout=TIMEOUT, prefix='ahci-2/sda/',
+                              extra_args=extra, fail_on=TROUBLE)
+        for disk, port in (('sda', 0), ('sdb', 1)):
+            mib = sizes[disk] >> 20
+            assert re.search(rf'^ahci: {disk}: "[^"]*", \d+ sectors of 512 bytes \({mib} MiB\), port {port}\s*$', log,
+                             re.M), f'ahci did not find {disk} ({mib} MiB) on port {port}'
+        assert re.search(r'^dm: driver servers/ahci for 00:1f\.2 is ready: "sda"', log, re.M), 'no "sda" from dm'
+        assert re.search(r'^dm: driver servers/ahci for 00:1f\.2 also offers "sdb"', log, re.M), 'no "sdb" from dm'
+        sda = images['sda'].read_bytes()
+        check_image(sda, 'ahci-2/sda', sizes['sda'])
+        assert images['sdb'].read_bytes() == bytes(sizes['sdb']), 'blktest on sda wrote to sdb\'s image'
+        # blktest on sdb, ahci crashing at its 60th request: the restarted
+        # driver offers sdb again and blktest finds its data there. sdb's
+        # image gets the pattern, sda's is left as it was.
+        log = run_guest_suite(TAG, cmdline=f'test={TAG} blktest.disk=sdb blktest.restart=1 block.crash_after=60',
+                              timeout=TIMEOUT, prefix='ahci-2/sdb/', extra_args=extra, fail_on=PANIC)
+        assert re.search(r'^dm: driver servers/ahci .*restart', log, re.M), 'dm did not restart servers/ahci'
+        assert re.search(r'^blktest: PASS driver_restart\s*$', log, re.M), 'the restart test did not run'
+        offers = re.findall(r'^dm: driver servers/ahci for 00:1f\.2 also offers "sdb"', log, re.M)
+        assert len(offers) == 2, f'"sdb" was offered {len(offers)} times, not twice (before and after the restart)'
+        check_image(images['sdb'].read_bytes(), 'ahci-2/sdb', sizes['sdb'])
+        assert images['sda'].read_bytes() == sda, 'blktest on sdb changed sda\'s image'
 
 
 def test_block_nvme():

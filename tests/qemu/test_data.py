@@ -4,7 +4,8 @@ build/install/mkdisk (as test_install_image.py does) and boots it alone on
 virtio-blk with data.label=TESSERA (given through fw_cfg):
 
 - persist: posixtest's /data phase writes, renames and deletes files and
-  directories; a second boot of the same image reads them back;
+  directories and checks their modification times against the wall clock;
+  a second boot of the same image reads them back, times included;
 - settings: the theme chosen in the Settings app is saved to
   /data/settings/gui.conf; QEMU is killed (a power cut) once it is synced,
   and the next boot starts in that theme;

@@ -84,6 +84,30 @@ def test_install_unattended_nvme():
     _install_and_boot('nvme')
 
 
+def test_install_unattended_second_sata_disk():
+    """Two disks on q35's AHCI controller (a 100 MiB one on port 0, a blank
+    2 GiB one on port 1): the installer lists both, installs onto the
+    second with install.auto=sdb and leaves the first alone; the second
+    disk then boots by itself on BIOS to the desktop and READY, and its FAT
+    partitions are clean."""
+    with tempfile.TemporaryDirectory(prefix='tessera-install-') as tmp:
+        first = blank_image(Path(tmp) / 'sda.img', 100)
+        second = blank_image(Path(tmp) / 'sdb.img', DISK_MIB)
+        sata = ['-drive', f'file={first},format=raw,if=none,id=d0', '-device', 'ide-hd,drive=d0,bus=ide.0',
+                '-drive', f'file={second},format=raw,if=none,id=d1', '-device', 'ide-hd,drive=d1,bus=ide.1']
+        status, log = install_unattended(second, 'ahci', cmdline='install.auto=sdb', extra_args=sata)
+        expect(log, r'^installer: disks: sda \([^,]+, 100 MiB\), sdb \([^,]+, 2048 MiB\)\s*$', 'the list of both disks')
+        expect(log, r'^installer: sdb holds: blank', 'the description of the second disk')
+        expect(log, rf'^installer: installing to sdb \([^,]+, {DISK_MIB} MiB\)\s*$', 'the start')
+        expect(log, DONE, 'the result')
+        if status != 0:
+            raise AssertionError(f'QEMU exited with status {status} after the install, not 0 (ACPI S5)')
+        if first.read_bytes() != bytes(100 << 20):
+            raise AssertionError('installing onto sdb wrote to sda')
+        boot_alone(second, 'bios', 'ahci')
+        fsck_partitions(second, tmp)
+
+
 def _bad_input(pattern, size_mib=DISK_MIB, cmdline=None, readonly=False, untouched=True):
     with tempfile.TemporaryDirectory(prefix='tessera-install-') as tmp:
         image = blank_image(Path(tmp) / 'disk.img', size_mib)

@@ -31,6 +31,10 @@ int drv_open(struct drv_device *dev);
 /* The driver is up: offers its endpoint `ep` (dm gets a send handle to it)
  * to clients as `name`. */
 int drv_ready(struct drv_device *dev, const char *name, handle_t ep);
+/* The same with the send handle badged `badge` (not 0): dm keeps the badge
+ * on every copy it hands out, so one endpoint can serve several names (ahci:
+ * a badge per disk); the caller's task id is still in each request's sender. */
+int drv_ready_badged(struct drv_device *dev, const char *name, handle_t ep, uint64_t badge);
 /* dm pings each driver's service endpoint every 2 s (driver.ping in
  * device.idl) and restarts a driver that does not answer within 2 s. A
  * driver's loop hands each message it receives here first: if it is a ping,

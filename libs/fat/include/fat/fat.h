@@ -13,6 +13,11 @@
  * checks is refused (reason in fat_mount_reason) or, for problems that make
  * writing unsafe but reading fine, mounted read-only (vol->read_only and
  * vol->reason say why).
+ *
+ * Times: FAT stores a local date and time with no zone. We store UTC (what
+ * the device's clock callback returns) and read every stamp back as UTC.
+ * Write times have 2-second resolution, creation times 1 second, access
+ * times are dates only; stamps run from 1980-01-01 to 2107-12-31.
  */
 #ifndef FAT_FAT_H
 #define FAT_FAT_H
@@ -41,13 +46,25 @@ enum {
 
 const char *fat_strerror(int err);
 
+#define FAT_DEFAULT_TIME 1767225600ull   /* 2026-01-01 00:00:00 UTC */
+#define FAT_TIME_MIN 315532800ull        /* 1980-01-01 00:00:00 UTC */
+#define FAT_TIME_MAX 4354819198ull       /* 2107-12-31 23:59:58 UTC */
+
+/* Unix seconds (UTC) to a FAT date and time: clamped to FAT_TIME_MIN..
+ * FAT_TIME_MAX, odd seconds rounded down. */
+void fat_time_encode(uint64_t unix_seconds, uint16_t *date, uint16_t *time);
+/* A FAT date and time to Unix seconds; 0 if it is no valid date and time
+ * (date 0 is what many tools leave in fields they do not keep). */
+uint64_t fat_time_decode(uint16_t date, uint16_t time);
+
 struct fat_device {
     void *ctx;
     int (*read)(void *ctx, uint64_t sector, uint32_t count, void *buf);
     int (*write)(void *ctx, uint64_t sector, uint32_t count, const void *buf);
     int (*flush)(void *ctx);            /* may be NULL */
-    /* FAT date << 16 | FAT time for new/modified entries; NULL: 2026-01-01. */
-    uint32_t (*now)(void *ctx);
+    /* Seconds since the Unix epoch, UTC, for new and changed entries.
+     * NULL: every stamp is FAT_DEFAULT_TIME, so images are reproducible. */
+    uint64_t (*now)(void *ctx);
     uint64_t sector_count;
 };
 
@@ -87,6 +104,7 @@ struct fat_file {
     uint32_t entry_offset;
     uint32_t cur_cluster;               /* cached chain position */
     uint32_t cur_index;
+    uint64_t mtime;                     /* last write, Unix seconds; 0 for the root */
 };
 
 #define FAT_ATTR_READ_ONLY 0x01
@@ -102,6 +120,9 @@ struct fat_dirent {
     uint8_t attr;
     uint32_t size;
     uint32_t first_cluster;
+    uint64_t mtime;                     /* last write, Unix seconds (UTC) */
+    uint64_t crtime;                    /* creation */
+    uint64_t atime;                     /* last access: a date, so midnight */
 };
 
 /* Lays out FAT32 over the whole device. label: up to 11 chars or NULL. */

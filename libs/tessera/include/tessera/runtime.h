@@ -80,6 +80,12 @@ int driver_lookup(handle_t bootstrap, const char *name, uint64_t timeout_ns, han
 /* The same with a handle to dm already at hand. */
 int dm_lookup_wait(handle_t dm, const char *name, uint64_t timeout_ns, handle_t *service);
 
+/* The wall clock: nanoseconds since the Unix epoch, UTC. The rtc driver
+ * (dm's "rtc") is read once per program, waiting up to 2 s while dm
+ * (re)starts it; from then on it is that reading plus the monotonic clock
+ * since. false if there is no rtc: *ns is then the time since boot. */
+bool realtime_ns(handle_t bootstrap, uint64_t *ns);
+
 /* Option `key` as "key=value" among the program's arguments or environment
  * entries (the last one wins; init passes every dotted boot option, e.g.
  * ps2.crash_after=3, to every program as an environment entry). */
