@@ -4,7 +4,9 @@ Unattended (boot option install.auto=DISK, given through fw_cfg): the live
 ISO installs onto a blank sparse 2 GiB disk on virtio-blk, AHCI and NVMe
 and powers off (QEMU exits 0); the disk then boots alone, without the ISO,
 on BIOS and on UEFI to the desktop and TESSERA READY, and the host's
-fsck.fat -n finds both FAT partitions clean.
+fsck.fat -n finds both FAT partitions clean. On virtio the installed
+system is used as a person would: the theme chosen in Settings is still
+there after a power cut and a boot on the other firmware.
 
 Bad input, each ending with a plain line on COM1 and QEMU status 3
 (isa-debug-exit 1): no disk named, a disk that is not there, a 100 MiB
@@ -21,9 +23,10 @@ then boots alone.
 
 import re
 import tempfile
+import time
 from pathlib import Path
 
-from common import PANIC, TROUBLE, check_no_trouble
+from common import PANIC, READY, TROUBLE, check_no_trouble
 from installed import (BUSES, INSTALL_DONE as DONE, blank_image, boot_alone, check_not_partitioned, disk_args,
                        fsck_partitions, make_image, read_gpt)
 from qemu import Qemu, QemuError
@@ -57,7 +60,34 @@ def expect(log, pattern, what):
     return m
 
 
-def _install_and_boot(bus):
+def _theme_persists(image, tmp, bus):
+    """The installed system as its user meets it: boot it (BIOS), choose the
+    dark theme in Settings, cut the power once it is saved; boot it again
+    (UEFI): the desktop starts dark. The installed GRUB menu mounts /data
+    (data.label=TESSERA): nothing is given through fw_cfg."""
+    with Qemu(firmware='bios', iso=None, extra_args=disk_args(image, bus, boot=True)) as q:
+        q.start()
+        q.wait_for(r'^fatfs: mounted TESSERA \(', 120, fail_on=PANIC)
+        d = Desktop(q, tmp)
+        start = len(q.serial_text())
+        d.open_app('Settings', 'Settings', start)
+        q.wait_for(r'^settings: started', 30, start=start, fail_on=PANIC)
+        q.type_keys(['tab', 'home'])
+        q.wait_for(r'^gui: settings saved \(theme dark\)\s*$', 30, start=start, fail_on=PANIC)
+        check_no_trouble(q)
+        time.sleep(1)
+        q.kill()   # a power cut
+    with Qemu(firmware='uefi', iso=None, extra_args=disk_args(image, bus, boot=True)) as q:
+        q.start()
+        q.wait_for(r'^gui: desktop on a \d+x\d+ display\s*$', 150, fail_on=PANIC)
+        q.wait_for(READY, 60, fail_on=PANIC)
+        themes = re.findall(r'^gui: theme (\S+)\s*$', q.serial_text(), re.M)
+        if themes != ['dark']:
+            q.fail(f'the installed system should start in the saved theme dark; the gui chose {themes}')
+        check_no_trouble(q)
+
+
+def _install_and_boot(bus, theme=False):
     disk = BUSES[bus][0]
     with tempfile.TemporaryDirectory(prefix='tessera-install-') as tmp:
         image = blank_image(Path(tmp) / 'disk.img', DISK_MIB)
@@ -67,13 +97,17 @@ def _install_and_boot(bus):
         expect(log, DONE, 'the result')
         if status != 0:
             raise AssertionError(f'QEMU exited with status {status} after the install, not 0 (ACPI S5)')
-        boot_alone(image, 'bios', bus)
-        boot_alone(image, 'uefi', bus)
+        if theme:
+            _theme_persists(image, tmp, bus)
+        else:
+            boot_alone(image, 'bios', bus)
+            boot_alone(image, 'uefi', bus)
         fsck_partitions(image, tmp)
 
 
 def test_install_unattended_virtio():
-    _install_and_boot('virtio')
+    """Also: the theme chosen on the installed system persists across a reboot."""
+    _install_and_boot('virtio', theme=True)
 
 
 def test_install_unattended_ahci():
