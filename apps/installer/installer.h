@@ -1,6 +1,7 @@
 /*
- * The installer (apps/installer): the disks there are, the files it
- * installs, and the block device libs/install writes through.
+ * The installer (apps/installer): the disks there are (drv_block_disks in
+ * <driver/driver.h>), the files it installs, and the block device
+ * libs/install writes through.
  */
 #ifndef INSTALLER_H
 #define INSTALLER_H
@@ -13,27 +14,15 @@
 
 #define MAX_DISKS 8
 
-struct disk {
-    char name[DRV_BLOCK_NAME_MAX];
-    char model[64];
-    uint32_t sector_size;
-    uint64_t sectors;
-    bool read_only;
-};
-
-/* The disks dm knows, with block.info's model, size and read-only flag.
- * Returns how many, or a negative error. */
-int disks_list(handle_t bootstrap, struct disk *out, int max);
-
 /* "vda (QEMU HARDDISK, 2048 MiB)" */
-void disk_label(const struct disk *d, char *out, size_t len);
+void disk_label(const struct drv_block_info *d, char *out, size_t len);
 
 /* Why this disk cannot be installed on, in words, or NULL if it can. */
-const char *disk_refusal(const struct disk *d, char *buf, size_t len);
+const char *disk_refusal(const struct drv_block_info *d, char *buf, size_t len);
 
 /* Becomes the disk's client (block.open) and fills dev for libs/install.
  * On failure msg says why. */
-int disk_open(handle_t bootstrap, const struct disk *d, struct install_device *dev, char *msg, size_t len);
+int disk_open(handle_t bootstrap, const struct drv_block_info *d, struct install_device *dev, char *msg, size_t len);
 /* Gives the disk up again. */
 void disk_close(void);
 

@@ -32,7 +32,7 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_REFUSED = 2 };
 #define DESC_MAX (INSTALL_MSG_MAX + DRV_BLOCK_NAME_MAX + 8)   /* "NAME holds: ..." */
 
 static handle_t bootstrap;
-static struct disk disks[MAX_DISKS];
+static struct drv_block_info disks[MAX_DISKS];
 static int disk_count;
 static struct install_payload payload;
 static char payload_error[INSTALL_MSG_MAX];   /* "" once the payload is loaded */
@@ -56,7 +56,7 @@ static void progress(void *ctx, uint64_t done, uint64_t total, const char *step)
 }
 
 /* Describes the disk ("vda holds: ...") into out; logs it. */
-static void describe(const struct disk *d, char *out, size_t len) {
+static void describe(const struct drv_block_info *d, char *out, size_t len) {
     struct install_device dev;
     char what[INSTALL_MSG_MAX], why[INSTALL_MSG_MAX - 16];
     if (disk_open(bootstrap, d, &dev, why, sizeof why) == 0)
@@ -69,7 +69,7 @@ static void describe(const struct disk *d, char *out, size_t len) {
 }
 
 /* Installs on d; result in words into msg. Returns EXIT_*. */
-static int install_on(const struct disk *d, char *msg, size_t len) {
+static int install_on(const struct drv_block_info *d, char *msg, size_t len) {
     char label[128];
     disk_label(d, label, sizeof label);
     if (payload_error[0]) {
@@ -107,7 +107,7 @@ static int install_on(const struct disk *d, char *msg, size_t len) {
 }
 
 static void list_disks(void) {
-    disk_count = disks_list(bootstrap, disks, MAX_DISKS);
+    disk_count = drv_block_disks(bootstrap, disks, MAX_DISKS);
     if (disk_count < 0) {
         printf("installer: cannot list the disks: %s\n", err_str(disk_count));
         disk_count = 0;
@@ -129,7 +129,7 @@ static int run_auto(const char *name) {
         printf("installer: refused: no disk named (give one: install.auto=vda, sda, nvme0, ...)\n");
         return EXIT_REFUSED;
     }
-    const struct disk *d = NULL;
+    const struct drv_block_info *d = NULL;
     for (int i = 0; i < disk_count; i++)
         if (!strcmp(disks[i].name, name))
             d = &disks[i];
@@ -203,7 +203,7 @@ static void disk_chosen(ui_event_t ev, ui_widget_t w) {
     if (busy || ev->value < 0 || ev->value >= disk_count)
         return;
     chosen = ev->value;
-    const struct disk *d = &disks[chosen];
+    const struct drv_block_info *d = &disks[chosen];
     char text[DESC_MAX + INSTALL_MSG_MAX + 64], what[DESC_MAX], why[INSTALL_MSG_MAX];
     describe(d, what, sizeof what);
     if (disk_refusal(d, why, sizeof why)) {

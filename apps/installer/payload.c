@@ -2,38 +2,17 @@
  * What the installer writes, from the boot archive's /install directory
  * (the Makefile puts GRUB's images, the installed menu and the kernel
  * there; bootfs serves install/boot.tar as the running archive itself).
- * The small files are read with stdio; the big ones are mapped (fs.map):
- * 11 MiB through 200-byte messages would take long.
+ * Each is mapped (fs.map) rather than read: 11 MiB through 200-byte
+ * messages would take long.
  */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <tessera/runtime.h>
 #include "idl/fs.h"
 #include "idl/init.h"
 #include "installer.h"
 
-#define SMALL_MAX 4096
-
-static int read_small(const char *path, uint8_t *buf, struct install_blob *b, char *msg, size_t len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(msg, len, "cannot read %s: %s", path, strerror(errno));
-        return -1;
-    }
-    size_t n = fread(buf, 1, SMALL_MAX, f);
-    bool more = fgetc(f) != EOF;
-    fclose(f);
-    if (n == 0 || more) {
-        snprintf(msg, len, "%s is %s", path, n ? "larger than 4 KiB" : "empty");
-        return -1;
-    }
-    *b = (struct install_blob){buf, n};
-    return 0;
-}
-
-static int map_big(handle_t root, const char *path, struct install_blob *b, char *msg, size_t len) {
+static int map_file(handle_t root, const char *path, struct install_blob *b, char *msg, size_t len) {
     handle_t file, mem;
     uint32_t kind;
     uint64_t size, off = 0, bytes = 0;
@@ -68,14 +47,13 @@ int payload_load(handle_t bootstrap, struct install_payload *p, char *msg, size_
         snprintf(msg, len, "no file system: %s", err_str(err));
         return err;
     }
-    static uint8_t boot_img[SMALL_MAX], grub_cfg[SMALL_MAX];
     memset(p, 0, sizeof *p);
-    if (read_small("/install/boot.img", boot_img, &p->boot_img, msg, len) ||
-        read_small("/install/grub.cfg", grub_cfg, &p->grub_cfg, msg, len) ||
-        map_big(root, "install/core.img", &p->core_img, msg, len) ||
-        map_big(root, "install/BOOTX64.EFI", &p->efi, msg, len) ||
-        map_big(root, "install/tessera.elf", &p->kernel, msg, len) ||
-        map_big(root, "install/boot.tar", &p->boot_tar, msg, len))
+    if (map_file(root, "install/boot.img", &p->boot_img, msg, len) ||
+        map_file(root, "install/grub.cfg", &p->grub_cfg, msg, len) ||
+        map_file(root, "install/core.img", &p->core_img, msg, len) ||
+        map_file(root, "install/BOOTX64.EFI", &p->efi, msg, len) ||
+        map_file(root, "install/tessera.elf", &p->kernel, msg, len) ||
+        map_file(root, "install/boot.tar", &p->boot_tar, msg, len))
         err = -E_NOENT;
     sys_handle_close(root);
     return err;

@@ -1,6 +1,7 @@
-/* drv_block_disks: the disks there are, for their clients (the installer,
- * fatfs). Its own file: programs that are not drivers (musl ones too) link
- * it without the rest of the SDK, so it needs nothing of `startup`. */
+/* The client side of disks (the installer, fatfs): drv_block_disks lists
+ * them, drv_disk_* open one and move data through the driver's buffer. Its
+ * own file: programs that are not drivers (musl ones too) link it without
+ * the rest of the SDK, so it needs nothing of `startup`. */
 #include <common/string.h>
 #include <driver/driver.h>
 #include <tessera/runtime.h>
@@ -16,21 +17,28 @@ static bool is_block_driver(const char *path) {
            !strcmp(path, "servers/nvme");
 }
 
-/* Whether `name` is a disk that answers block.info. */
-static bool is_disk(handle_t dm, const char *name) {
+static void set_model(struct drv_block_info *info, const char *model) {
+    size_t n = strnlen(model, DRV_BLOCK_MODEL_MAX - 1);   /* long models are cut */
+    memcpy(info->model, model, n);
+    info->model[n] = 0;
+}
+
+/* block.info of `name` into *out; false if it is not a disk. */
+static bool disk_info(handle_t dm, const char *name, struct drv_block_info *out) {
     handle_t disk;
     if (strlen(name) >= DRV_BLOCK_NAME_MAX || dm_lookup(dm, name, &disk) != 0)
         return false;
-    uint32_t sector_size;
-    uint64_t sectors;
-    bool read_only;
     char model[BLOCK_INFO_MODEL_MAX];
-    bool ok = block_info(disk, &sector_size, &sectors, &read_only, model, sizeof(model)) == 0;
+    bool ok = block_info(disk, &out->sector_size, &out->sectors, &out->read_only, model, sizeof(model)) == 0;
     sys_handle_close(disk);
+    if (ok) {
+        memcpy(out->name, name, strlen(name) + 1);
+        set_model(out, model);
+    }
     return ok;
 }
 
-int drv_block_disks(handle_t bootstrap, char names[][DRV_BLOCK_NAME_MAX], int max) {
+int drv_block_disks(handle_t bootstrap, struct drv_block_info *out, int max) {
     handle_t dm = HANDLE_NONE;
     int err = init_lookup(bootstrap, "dm", &dm);
     if (err)
@@ -47,9 +55,84 @@ int drv_block_disks(handle_t bootstrap, char names[][DRV_BLOCK_NAME_MAX], int ma
         /* Every name its driver offers (an AHCI controller: one per disk). */
         char name[DM_SERVICE_NAME_MAX] = "";
         for (uint32_t which = 0; n < max && dm_service(dm, i, which, name, sizeof(name)) == 0; which++)
-            if (is_disk(dm, name))
-                memcpy(names[n++], name, strlen(name) + 1);
+            if (disk_info(dm, name, &out[n]))
+                n++;
     }
     sys_handle_close(dm);
     return n;
+}
+
+/* ---- a disk's client ---- */
+
+int drv_disk_open(handle_t bootstrap, handle_t self, const char *name, uint64_t wait_ns, struct drv_disk *d) {
+    memset(d, 0, sizeof(*d));
+    d->h = HANDLE_NONE;
+    if (strlen(name) >= DRV_BLOCK_NAME_MAX)
+        return -E_INVAL;
+    memcpy(d->info.name, name, strlen(name) + 1);
+    int err = driver_lookup(bootstrap, name, wait_ns, &d->h);
+    if (err) {
+        d->h = HANDLE_NONE;
+        return err;
+    }
+    char model[BLOCK_INFO_MODEL_MAX];
+    err = block_info(d->h, &d->info.sector_size, &d->info.sectors, &d->info.read_only, model, sizeof(model));
+    if (!err)
+        set_model(&d->info, model);
+    long task = err ? err : sys_handle_dup(self, RIGHT_WATCH | RIGHT_TRANSFER, 0);
+    handle_t mem = HANDLE_NONE;
+    err = task < 0 ? (int)task : block_open(d->h, (handle_t)task, &mem, &d->buf_size);
+    if (!err) {
+        uintptr_t va = vm_reserve(d->buf_size);
+        long r = va ? sys_vm_map(HANDLE_SELF, mem, 0, va, d->buf_size, PROT_R | PROT_W) : -E_NOMEM;
+        sys_handle_close(mem);   /* the mapping keeps it */
+        if (r == 0 && d->buf_size >= d->info.sector_size && d->info.sector_size)
+            d->buf = (uint8_t *)va;
+        else
+            err = r < 0 ? (int)r : -E_INVAL;
+    }
+    if (err)
+        drv_disk_close(d);
+    return err;
+}
+
+int drv_disk_io(struct drv_disk *d, uint64_t sector, uint32_t count, void *buf, bool write) {
+    if (d->h == HANDLE_NONE || !d->buf)
+        return -E_BADH;
+    uint32_t per = d->buf_size / d->info.sector_size;
+    uint8_t *p = buf;
+    while (count) {
+        uint32_t n = count < per ? count : per;
+        size_t bytes = (size_t)n * d->info.sector_size;
+        int err;
+        if (write) {
+            memcpy(d->buf, p, bytes);
+            err = block_write(d->h, sector, n);
+        } else {
+            err = block_read(d->h, sector, n);
+            if (!err)
+                memcpy(p, d->buf, bytes);
+        }
+        if (err)
+            return err;
+        p += bytes;
+        sector += n;
+        count -= n;
+    }
+    return 0;
+}
+
+int drv_disk_flush(struct drv_disk *d) {
+    return d->h == HANDLE_NONE ? -E_BADH : block_flush(d->h);
+}
+
+void drv_disk_close(struct drv_disk *d) {
+    if (d->h != HANDLE_NONE) {
+        block_close(d->h);   /* fails harmlessly if the driver is gone */
+        sys_handle_close(d->h);
+    }
+    if (d->buf)
+        sys_vm_unmap(HANDLE_SELF, (uintptr_t)d->buf, d->buf_size);
+    d->h = HANDLE_NONE;
+    d->buf = NULL;
 }

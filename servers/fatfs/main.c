@@ -28,7 +28,6 @@
 #include <tessera/fs.h>
 #include <tessera/runtime.h>
 #include <tessera/syscall.h>
-#include "idl/block.h"
 #include "idl/fs.h"
 #include "idl/init.h"
 #include "nodes.h"
@@ -47,53 +46,24 @@ static struct node root;          /* the volume's root: not in the table */
 static struct fat_volume vol;
 static bool dirty;                /* data written since the last fat_sync */
 
-/* ---- the disk: a block client (libs/driver/block.idl) ---- */
+/* ---- the disk: a block client (drv_disk_* in <driver/driver.h>) ---- */
 
-static struct {
-    char name[DRV_BLOCK_NAME_MAX];
-    handle_t h;
-    uint8_t *buf;
-    uint32_t buf_sectors;
-    uint64_t sectors;
-    uint64_t part_first, part_sectors;   /* the partition we serve */
-} disk = {.h = HANDLE_NONE};
+static struct drv_disk disk = {.h = HANDLE_NONE};
+static uint64_t part_first, part_sectors;   /* the partition we serve */
 
 static bool disk_reopen(void);
 
-/* One transfer through the driver's buffer; if the driver was restarted
+/* count sectors through the driver's buffer. If the driver was restarted
  * (-E_PEER: dm restarts a disk driver that dies), the disk is opened again
  * and the transfer retried, so /data outlives a driver crash. */
-static int disk_transfer(uint64_t sector, uint32_t n, uint8_t *p, bool write) {
-    for (int attempt = 0;; attempt++) {
-        int err;
-        if (disk.h == HANDLE_NONE)
-            return -E_PEER;   /* the driver did not come back */
-        if (write) {
-            memcpy(disk.buf, p, (size_t)n * 512);
-            err = block_write(disk.h, sector, n);
-        } else {
-            err = block_read(disk.h, sector, n);
-            if (!err)
-                memcpy(p, disk.buf, (size_t)n * 512);
-        }
-        if (err != -E_PEER || attempt == 1 || !disk_reopen())
-            return err;
-    }
-}
-
 static int disk_io(uint64_t sector, uint32_t count, void *buf, bool write) {
-    uint8_t *p = buf;
-    while (count) {
-        uint32_t n = count < disk.buf_sectors ? count : disk.buf_sectors;
-        int err = disk_transfer(sector, n, p, write);
-        if (err) {
-            log_printf("fatfs: %s: %s sector %llu: %s\n", disk.name, write ? "writing" : "reading",
-                       (unsigned long long)sector, err_str(err));
-            return -1;
-        }
-        p += (size_t)n * 512;
-        sector += n;
-        count -= n;
+    int err = drv_disk_io(&disk, sector, count, buf, write);
+    if (err == -E_PEER && disk_reopen())
+        err = drv_disk_io(&disk, sector, count, buf, write);
+    if (err) {
+        log_printf("fatfs: %s: %s sector %llu: %s\n", disk.info.name, write ? "writing" : "reading",
+                   (unsigned long long)sector, err_str(err));
+        return -1;
     }
     return 0;
 }
@@ -102,23 +72,21 @@ static int gpt_dev_read(void *ctx, uint64_t s, uint32_t n, void *buf) { return d
 static int gpt_dev_write(void *ctx, uint64_t s, uint32_t n, const void *buf) { return -1; }   /* never */
 
 static int part_read(void *ctx, uint64_t s, uint32_t n, void *buf) {
-    if (s >= disk.part_sectors || n > disk.part_sectors - s)
+    if (s >= part_sectors || n > part_sectors - s)
         return -1;
-    return disk_io(disk.part_first + s, n, buf, false);
+    return disk_io(part_first + s, n, buf, false);
 }
 
 static int part_write(void *ctx, uint64_t s, uint32_t n, const void *buf) {
-    if (vol.read_only || s >= disk.part_sectors || n > disk.part_sectors - s)
+    if (vol.read_only || s >= part_sectors || n > part_sectors - s)
         return -1;   /* a volume we do not trust is never written, whatever the library does */
-    return disk_io(disk.part_first + s, n, (void *)buf, true);
+    return disk_io(part_first + s, n, (void *)buf, true);
 }
 
 static int part_flush(void *ctx) {
-    if (disk.h == HANDLE_NONE)
-        return -1;
-    int err = block_flush(disk.h);
+    int err = drv_disk_flush(&disk);
     if (err == -E_PEER && disk_reopen())
-        err = block_flush(disk.h);   /* the new driver flushes whatever reached the device */
+        err = drv_disk_flush(&disk);   /* the new driver flushes whatever reached the device */
     return err ? -1 : 0;
 }
 
@@ -136,66 +104,23 @@ static struct fat_device fat_dev = {.read = part_read, .write = part_write, .flu
 /* Becomes the client of disk `name`; false (logged) if it cannot be used.
  * wait_ns: how long the driver may take to come (back) up. */
 static bool disk_open_wait(const char *name, uint64_t wait_ns) {
-    handle_t h;
-    if (driver_lookup(startup.bootstrap, name, wait_ns, &h))
-        return false;
-    uint32_t sector_size = 0, size = 0;
-    uint64_t sectors = 0;
-    bool ro;
-    char model[BLOCK_INFO_MODEL_MAX];
-    handle_t mem = HANDLE_NONE;
-    int err = block_info(h, &sector_size, &sectors, &ro, model, sizeof(model));
-    if (!err && sector_size != 512) {
-        sys_handle_close(h);
-        return false;   /* libs/fat and libs/gpt speak 512-byte sectors only */
-    }
-    long task = err ? err : sys_handle_dup(startup.self, RIGHT_WATCH | RIGHT_TRANSFER, 0);
-    err = task < 0 ? (int)task : block_open(h, (handle_t)task, &mem, &size);
-    uintptr_t va = 0;
-    if (!err) {
-        va = vm_reserve(size);
-        err = (int)sys_vm_map(HANDLE_SELF, mem, 0, va, size, PROT_R | PROT_W);
-        sys_handle_close(mem);   /* the mapping keeps it */
-    }
-    if (err) {
-        if (err != -E_BUSY)   /* busy: someone else (the installer) has it */
-            log_printf("fatfs: cannot open disk %s: %s\n", name, err_str(err));
-        sys_handle_close(h);
-        return false;
-    }
-    memcpy(disk.name, name, strnlen(name, DRV_BLOCK_NAME_MAX - 1));
-    disk.name[strnlen(name, DRV_BLOCK_NAME_MAX - 1)] = 0;
-    disk.h = h;
-    disk.buf = (uint8_t *)va;
-    disk.buf_sectors = size / 512;
-    disk.sectors = sectors;
-    return true;
+    int err = drv_disk_open(startup.bootstrap, startup.self, name, wait_ns, &disk);
+    /* busy: someone else (the installer) has it; no such name: it went away */
+    if (err && err != -E_BUSY && err != -E_NOENT && err != -E_AGAIN)
+        log_printf("fatfs: cannot open disk %s: %s\n", name, err_str(err));
+    return err == 0;
 }
-
-static bool disk_open(const char *name) { return disk_open_wait(name, 1000 * MS); }
 
 static bool disk_reopen(void) {
     char name[DRV_BLOCK_NAME_MAX];
-    memcpy(name, disk.name, sizeof(name));
+    memcpy(name, disk.info.name, sizeof(name));
     log_printf("fatfs: %s: the disk driver was restarted; opening the disk again\n", name);
-    sys_vm_unmap(HANDLE_SELF, (uintptr_t)disk.buf, (size_t)disk.buf_sectors * 512);
-    sys_handle_close(disk.h);
-    disk.h = HANDLE_NONE;
-    disk.buf = NULL;
-    uint64_t first = disk.part_first, count = disk.part_sectors;
+    drv_disk_close(&disk);
     if (!disk_open_wait(name, DRIVER_RESTART_NS)) {
         log_printf("fatfs: %s did not come back; /data fails from now on\n", name);
         return false;
     }
-    disk.part_first = first;
-    disk.part_sectors = count;
     return true;
-}
-
-static void disk_close(void) {
-    block_close(disk.h);
-    sys_handle_close(disk.h);
-    disk.h = HANDLE_NONE;
 }
 
 static char upper(char c) { return c >= 'a' && c <= 'z' ? (char)(c - 32) : c; }
@@ -214,13 +139,13 @@ static bool is_label(const char *text, size_t len) {
 
 /* The partition of the open disk holding our volume: its index, or -1. */
 static int find_partition(void) {
-    struct gpt_device gdev = {.read = gpt_dev_read, .write = gpt_dev_write, .sector_count = disk.sectors};
+    struct gpt_device gdev = {.read = gpt_dev_read, .write = gpt_dev_write, .sector_count = disk.info.sectors};
     static struct gpt_layout layout;
     struct gpt_report rep;
     int err = gpt_read(&gdev, &layout, &rep);
     if (err) {
         if (err != GPT_ENONE)
-            log_printf("fatfs: %s: partition table unreadable: %s\n", disk.name, gpt_strerror(err));
+            log_printf("fatfs: %s: partition table unreadable: %s\n", disk.info.name, gpt_strerror(err));
         return -1;
     }
     static uint8_t boot[512];
@@ -231,8 +156,8 @@ static int find_partition(void) {
         if (!match && disk_io(p->first_lba, 1, boot, false) == 0 && !memcmp(boot + 82, "FAT32", 5))
             match = is_label((const char *)boot + 71, 11);
         if (match) {
-            disk.part_first = p->first_lba;
-            disk.part_sectors = p->last_lba - p->first_lba + 1;
+            part_first = p->first_lba;
+            part_sectors = p->last_lba - p->first_lba + 1;
             return (int)i;
         }
     }
@@ -241,24 +166,26 @@ static int find_partition(void) {
 
 /* Finds and opens the disk holding LABEL; the partition index, or -1. */
 static int find_volume(void) {
-    char names[MAX_DISKS][DRV_BLOCK_NAME_MAX], tried[MAX_DISKS][DRV_BLOCK_NAME_MAX];
+    struct drv_block_info disks[MAX_DISKS];
+    char tried[MAX_DISKS][DRV_BLOCK_NAME_MAX];
     int ntried = 0;
     uint64_t deadline = sys_clock() + DISK_WAIT_NS;
     do {
-        int n = drv_block_disks(startup.bootstrap, names, MAX_DISKS);
+        int n = drv_block_disks(startup.bootstrap, disks, MAX_DISKS);
         for (int d = 0; d < n && ntried < MAX_DISKS; d++) {
             bool done = false;
             for (int k = 0; k < ntried; k++)
-                done |= !strcmp(tried[k], names[d]);
+                done |= !strcmp(tried[k], disks[d].name);
             if (done)
                 continue;
-            memcpy(tried[ntried++], names[d], DRV_BLOCK_NAME_MAX);
-            if (!disk_open(names[d]))
+            memcpy(tried[ntried++], disks[d].name, DRV_BLOCK_NAME_MAX);
+            /* libs/fat and libs/gpt speak 512-byte sectors only */
+            if (disks[d].sector_size != 512 || !disk_open_wait(disks[d].name, 1000 * MS))
                 continue;
             int part = find_partition();
             if (part >= 0)
                 return part;
-            disk_close();
+            drv_disk_close(&disk);
         }
         sleep_ns(200 * MS);   /* disk drivers may still be starting */
     } while (sys_clock() < deadline);
@@ -597,19 +524,19 @@ int main(int argc, char **argv) {
         log_printf("fatfs: no FAT volume labelled %s on any disk; /data is not mounted\n", label);
         return 1;
     }
-    fat_dev.sector_count = disk.part_sectors;
+    fat_dev.sector_count = part_sectors;
     int r = fat_mount(&fat_dev, &vol);
     if (r) {
-        log_printf("fatfs: refusing %s (%s partition %d): %s; /data is not mounted\n", label, disk.name,
+        log_printf("fatfs: refusing %s (%s partition %d): %s; /data is not mounted\n", label, disk.info.name,
                    part + 1, vol.reason ? vol.reason : fat_strerror(r));
-        disk_close();
+        drv_disk_close(&disk);
         return 1;
     }
     if (vol.read_only)
         log_printf("fatfs: mounted %s read-only (%s partition %d, %llu MiB, %llu MiB free): %s\n", label,
-                   disk.name, part + 1, mib(vol.cluster_count), mib(vol.free_count), vol.reason);
+                   disk.info.name, part + 1, mib(vol.cluster_count), mib(vol.free_count), vol.reason);
     else
-        log_printf("fatfs: mounted %s (%s partition %d, %llu MiB, %llu MiB free)\n", label, disk.name,
+        log_printf("fatfs: mounted %s (%s partition %d, %llu MiB, %llu MiB free)\n", label, disk.info.name,
                    part + 1, mib(vol.cluster_count), mib(vol.free_count));
     uint64_t ns;
     if (!vol.read_only && !realtime_ns(startup.bootstrap, &ns))   /* read once, now, not in a request */

@@ -156,12 +156,41 @@ void drv_block_close(struct drv_block_client *c);
 /* block.close: the client gives the disk up; -E_PERM for anyone else. */
 int drv_block_close_by(struct drv_block_client *c, const struct ipc_msg *req);
 
-/* The disks there are, in dm's device order: their names ("vda", "sda",
- * "nvme0", ...) into names[0 .. max-1]; returns how many, or an error
- * (-E_NOENT: no dm). Programs that are not drivers (the installer, fatfs)
- * use it too: link libdriver.a. */
+/* ---- disks, from their clients' side (libs/driver/disks.c) ----
+ * Programs that are not drivers (the installer, fatfs) use these too: link
+ * libdriver.a. */
+
 #define DRV_BLOCK_NAME_MAX 32
-int drv_block_disks(handle_t bootstrap, char names[][DRV_BLOCK_NAME_MAX], int max);
+#define DRV_BLOCK_MODEL_MAX 64   /* longer models are cut */
+struct drv_block_info {
+    char name[DRV_BLOCK_NAME_MAX];   /* "vda", "sda", "nvme0", ... */
+    char model[DRV_BLOCK_MODEL_MAX];
+    uint32_t sector_size;
+    uint64_t sectors;
+    bool read_only;
+};
+/* The disks there are, in dm's device order, each with its block.info, into
+ * out[0 .. max-1]; returns how many, or an error (-E_NOENT: no dm). */
+int drv_block_disks(handle_t bootstrap, struct drv_block_info *out, int max);
+
+/* A disk its client has open: data moves through the driver's buffer. */
+struct drv_disk {
+    struct drv_block_info info;
+    handle_t h;                      /* HANDLE_NONE: not open */
+    uint8_t *buf;                    /* the driver's DMA buffer, mapped */
+    uint32_t buf_size;
+};
+/* Looks the disk up (waiting up to wait_ns while dm (re)starts its driver),
+ * reads its info and becomes its client with the caller's task handle
+ * `self` (startup.self; getauxval(AT_TESSERA_SELF) in musl programs).
+ * 0, or the error (-E_BUSY: another task is its client), d then closed. */
+int drv_disk_open(handle_t bootstrap, handle_t self, const char *name, uint64_t wait_ns, struct drv_disk *d);
+/* count sectors from `sector` to or from buf, a buffer's worth per call; 0
+ * or the first call's error (-E_PEER: the driver ended; open it again). */
+int drv_disk_io(struct drv_disk *d, uint64_t sector, uint32_t count, void *buf, bool write);
+int drv_disk_flush(struct drv_disk *d);
+/* Gives the disk up (block.close) and unmaps the buffer. */
+void drv_disk_close(struct drv_disk *d);
 
 /* ---- PCI ---- */
 
