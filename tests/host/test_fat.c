@@ -260,6 +260,44 @@ TEST(multi_cluster_io)
     free(back);
 }
 
+/* A full volume: writes stop with a short count or FAT_ENOSPC, nothing
+ * already there is damaged, the volume stays clean, and deleting makes
+ * room again. */
+TEST(full_volume)
+{
+    CHECK_EQ(fresh_volume(), 0);
+    CHECK_EQ(write_file("keep.txt", "still here", 10), 10);
+    size_t chunk = 1u << 20;
+    uint8_t *data = malloc(chunk), *back = malloc(chunk);
+    fill_pattern(data, chunk, 3);
+    struct fat_file f;
+    CHECK_EQ(fat_create(&vol, "fill.bin", &f), 0);
+    long n = (long)chunk;
+    int chunks = 0;
+    while (n == (long)chunk && chunks < 100) {
+        n = fat_write(&f, data, chunk);
+        chunks++;
+    }
+    CHECK(chunks < 100);                     /* 64 MiB ran out */
+    CHECK(n == FAT_ENOSPC || (n >= 0 && n < (long)chunk));
+    CHECK_EQ(vol.free_count, 0u);
+    /* Nothing more fits, and asking is not an error that damages anything. */
+    long more = write_file("more.bin", data, 4096);
+    CHECK(more == FAT_ENOSPC || more == 0);
+    CHECK_EQ(read_file("keep.txt", back, chunk), 10);
+    CHECK(memcmp(back, "still here", 10) == 0);
+    CHECK_EQ(fsck_clean(), 0);
+    /* Deleting the big file gives the space back. */
+    CHECK_EQ(fat_unlink(&vol, "fill.bin"), 0);
+    CHECK(vol.free_count > 100);
+    CHECK_EQ(write_file("after.bin", data, chunk), (long)chunk);
+    CHECK_EQ(read_file("after.bin", back, chunk), (long)chunk);
+    CHECK(memcmp(data, back, chunk) == 0);
+    CHECK_EQ(fsck_clean(), 0);
+    free(data);
+    free(back);
+}
+
 TEST(rename_and_delete)
 {
     CHECK_EQ(fresh_volume(), 0);
